@@ -1,0 +1,46 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { createContextValues, type ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ListenAddress } from "../config.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { healthImpl, reflectionRoutes } from "../rpc/connect-services.js";
+import type { HealthState } from "../rpc/health.js";
+import type { ReflectionIndex } from "../rpc/reflection.js";
+import { type DualListener, listenDual } from "./dual-listener.js";
+import { httpRoutes } from "./http-routes.js";
+import { sourceIpKey } from "./principal.js";
+
+/** What the admin listener serves. */
+export interface AdminServerOptions {
+  listen: ListenAddress;
+  keyAdmin: ServiceImpl<typeof KeyAdminService>;
+  interceptors: Interceptor[];
+  health: HealthState;
+  reflection: ReflectionIndex;
+  metrics: Metrics;
+  ready: () => Promise<boolean>;
+  adminAuth: "on" | "dev";
+  logger: Logger;
+}
+
+/** Largest admin request body accepted; no valid admin request comes near it. */
+const MAX_BODY = 1024 * 1024;
+
+/** KeyAdmin over Connect, gRPC and gRPC-Web on HTTP/1.1 and h2c, plus health, reflection and HTTP probes. */
+export async function startAdminServer(options: AdminServerOptions): Promise<DualListener> {
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      router.service(KeyAdminService, options.keyAdmin);
+      router.service(Health, healthImpl(options.health));
+      reflectionRoutes(router, options.reflection);
+    },
+    interceptors: options.interceptors,
+    readMaxBytes: MAX_BODY,
+    contextValues: (req) => createContextValues().set(sourceIpKey, req.socket?.remoteAddress ?? null),
+    fallback: httpRoutes(options),
+  });
+  return listenDual(options.listen, handler);
+}

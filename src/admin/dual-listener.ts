@@ -1,0 +1,104 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { Duplex } from "node:stream";
+import type { ListenAddress } from "../config.js";
+
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** A listening cleartext port that speaks HTTP/1.1 and h2c (prior knowledge) at once. */
+export interface DualListener {
+  port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves `handler` over HTTP/1.1 and h2c on one port. The first bytes of each connection decide: the HTTP/2
+ * preface goes to the HTTP/2 server, anything else to the HTTP/1.1 one.
+ */
+export async function listenDual(listen: ListenAddress, handler: Handler): Promise<DualListener> {
+  const h1 = http.createServer(handler as http.RequestListener);
+  const h2 = http2.createServer(
+    handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  );
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      const n = Math.min(first.length, PREFACE.length);
+      if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) {
+        h2.emit("connection", prefixed(socket, first));
+      } else {
+        socket.unshift(first);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(listen.port, listen.host, () => resolve((tcp.address() as net.AddressInfo).port));
+  });
+
+  return {
+    port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        for (const session of sessions) session.close();
+        // Keep-alive sockets go as soon as they are idle; whatever is still busy after the grace period is cut.
+        const deadline = Date.now() + graceMs;
+        const sweep = setInterval(() => {
+          h1.closeIdleConnections();
+          if (Date.now() >= deadline) for (const socket of sockets) socket.destroy();
+          if (sockets.size === 0) clearInterval(sweep);
+        }, 20);
+        h1.closeIdleConnections();
+      }),
+  };
+}
+
+/**
+ * The socket as a stream that first replays the bytes already read. HTTP/2 reads straight from the socket's
+ * handle and would miss bytes put back with unshift(), so it gets this wrapper instead.
+ */
+function prefixed(socket: net.Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(err, callback) {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  stream.push(first);
+  socket.on("data", (chunk) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => stream.push(null));
+  socket.on("close", () => stream.destroy());
+  Object.defineProperty(stream, "remoteAddress", { value: socket.remoteAddress });
+  return stream;
+}

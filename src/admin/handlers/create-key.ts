@@ -1,0 +1,46 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import {
+  type CreateKeyRequest,
+  type CreateKeyResponse,
+  CreateKeyResponseSchema,
+} from "../../gen/keyward/admin/v1/key_admin_pb.js";
+import type { Environment } from "../../keys/format.js";
+import type { KeySpec } from "../../keys/mint.js";
+import { Violations } from "../../keys/validation.js";
+import { type AdminContext, callerOf } from "../admin-context.js";
+import { invalidArgument } from "../errors.js";
+import { createKey, keySpecViolations } from "../key-creation.js";
+import { keyResource } from "../key-resource.js";
+import type { Principal } from "../principal.js";
+import { checkGrant, expiryInput, rateLimitInput } from "../request-input.js";
+
+/** CreateKey: a new key and its one-time secret. */
+export function createKeyHandler(ctx: AdminContext) {
+  return async (req: CreateKeyRequest, hctx: HandlerContext): Promise<CreateKeyResponse> => {
+    const caller = callerOf(hctx);
+    const spec = specFromRequest(req, caller.principal, ctx.now());
+    checkGrant(caller.principal, spec.companyId, spec.scopes);
+    const { key, secret } = await createKey(ctx, spec, caller.audit);
+    return create(CreateKeyResponseSchema, { key: keyResource(key), secret });
+  };
+}
+
+function specFromRequest(req: CreateKeyRequest, principal: Principal, now: number): KeySpec {
+  const v = new Violations();
+  const spec: KeySpec = {
+    // A company admin may leave company_id empty: its own company is meant.
+    companyId: req.companyId || (principal.kind === "key" && !principal.platform ? principal.companyId : ""),
+    name: req.name,
+    scopes: req.scopes,
+    environment: (req.environment || "live") as Environment,
+    expireTime: expiryInput(v, req.expireTime, req.ttl, now),
+    ipAllowlist: req.ipAllowlist,
+    metadata: req.metadata,
+    tags: req.tags,
+    rateLimit: rateLimitInput(v, "rate_limit", req.rateLimit),
+  };
+  const violations = [...v.list, ...keySpecViolations(spec, now)];
+  if (violations.length > 0) throw invalidArgument(violations);
+  return spec;
+}

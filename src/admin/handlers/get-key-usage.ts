@@ -1,0 +1,38 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext } from "@connectrpc/connect";
+import {
+  type GetKeyUsageRequest,
+  type KeyUsage,
+  KeyUsageSchema,
+} from "../../gen/keyward/admin/v1/key_admin_pb.js";
+import { Violations } from "../../keys/validation.js";
+import type { UsageRecorder } from "../../usage/usage-recorder.js";
+import { type AdminContext, callerOf } from "../admin-context.js";
+import { invalidArgument } from "../errors.js";
+import { visibleKey } from "../key-mutation.js";
+import { timestampInput } from "../request-input.js";
+
+const DAY_MS = 86_400_000;
+
+/** GetKeyUsage: when the key was last used, including uses this replica has not written yet. */
+export function getKeyUsageHandler(ctx: AdminContext & { usage: UsageRecorder }) {
+  return async (req: GetKeyUsageRequest, hctx: HandlerContext): Promise<KeyUsage> => {
+    const v = new Violations();
+    const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(ctx.now());
+    const start = req.startTime
+      ? timestampInput(v, "start_time", req.startTime)
+      : new Date(ctx.now() - DAY_MS);
+    if (start && end && start > end) v.add("start_time", "must not be after end_time");
+    if (!v.ok || !start || !end) throw invalidArgument(v.list);
+    const key = await visibleKey(ctx, callerOf(hctx), req.keyId);
+    const stored = key.lastUsedTime?.getTime() ?? 0;
+    const lastUsed = Math.max(stored, ctx.usage.pendingLastUsed(key.id) ?? 0);
+    return create(KeyUsageSchema, {
+      keyId: key.id,
+      lastUsedTime: lastUsed > 0 ? timestampFromMs(lastUsed) : undefined,
+      startTime: timestampFromDate(start),
+      endTime: timestampFromDate(end),
+    });
+  };
+}

@@ -1,0 +1,62 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import {
+  type ListKeysRequest,
+  type ListKeysResponse,
+  ListKeysResponseSchema,
+} from "../../gen/keyward/admin/v1/key_admin_pb.js";
+import type { Environment } from "../../keys/format.js";
+import type { KeyStatus } from "../../keys/key-record.js";
+import { checkEnvironment, Violations } from "../../keys/validation.js";
+import type { KeyListFilter } from "../../store/key-repository.js";
+import { type AdminContext, callerOf } from "../admin-context.js";
+import { invalidArgument } from "../errors.js";
+import { keyResource } from "../key-resource.js";
+import { pageSize } from "../paging.js";
+import { canManage, isPlatform } from "../principal.js";
+
+const STATUSES = ["active", "suspended", "revoked"];
+
+/** ListKeys: newest first; a company admin sees its own company's keys only. */
+export function listKeysHandler(ctx: AdminContext) {
+  return async (req: ListKeysRequest, hctx: HandlerContext): Promise<ListKeysResponse> => {
+    const { principal } = callerOf(hctx);
+    const v = new Violations();
+    if (req.status && !STATUSES.includes(req.status))
+      v.add("status", 'must be "active", "suspended" or "revoked"');
+    if (req.environment) checkEnvironment(v, "environment", req.environment);
+    const limit = pageSize(v, req.pageSize);
+    const filter: KeyListFilter = {
+      companyId: isPlatform(principal) ? req.companyId || undefined : req.companyId || companyOf(principal),
+      status: (req.status || undefined) as KeyStatus | undefined,
+      environment: (req.environment || undefined) as Environment | undefined,
+      tag: req.tag || undefined,
+    };
+    const scope = JSON.stringify(["keys", principal, filter]);
+    const position = req.pageToken ? ctx.pageTokens.decode(scope, req.pageToken) : undefined;
+    if (req.pageToken && position?.length !== 2)
+      v.add("page_token", "is not a token from a previous page of this query");
+    if (!v.ok) throw invalidArgument(v.list);
+    // Another company's keys are invisible: asking for them finds nothing, exactly as for a company with none.
+    if (filter.companyId !== undefined && !canManage(principal, filter.companyId)) {
+      return create(ListKeysResponseSchema, {});
+    }
+    const after = position
+      ? { createTime: new Date(position[0] as string), id: position[1] as string }
+      : undefined;
+    const keys = await ctx.keys.list(filter, after, limit + 1);
+    const page = keys.slice(0, limit);
+    const last = page[page.length - 1];
+    return create(ListKeysResponseSchema, {
+      keys: page.map(keyResource),
+      nextPageToken:
+        keys.length > limit && last
+          ? ctx.pageTokens.encode(scope, [last.createTime.toISOString(), last.id])
+          : "",
+    });
+  };
+}
+
+function companyOf(principal: { kind: string; companyId?: string }): string | undefined {
+  return principal.companyId;
+}

@@ -1,0 +1,87 @@
+import type { HandlerContext } from "@connectrpc/connect";
+import type { UpdateKeyRequest } from "../../gen/keyward/admin/v1/key_admin_pb.js";
+import type { Key } from "../../gen/keyward/admin/v1/key_pb.js";
+import {
+  checkExpiry,
+  checkIpAllowlist,
+  checkMetadata,
+  checkName,
+  checkScopes,
+  checkTags,
+  Violations,
+} from "../../keys/validation.js";
+import type { KeyRowUpdate } from "../../store/schema/keys.js";
+import { type AdminContext, callerOf } from "../admin-context.js";
+import { badField, failedPrecondition, invalidArgument } from "../errors.js";
+import { mutateKey, visibleKey } from "../key-mutation.js";
+import { keyResource } from "../key-resource.js";
+import { checkGrant, rateLimitInput, timestampInput } from "../request-input.js";
+
+/** The paths UpdateKey may change; everything else about a key is fixed at creation or by its own RPC. */
+const MUTABLE = ["name", "scopes", "metadata", "tags", "ip_allowlist", "expire_time", "rate_limit"] as const;
+type MutablePath = (typeof MUTABLE)[number];
+
+/** UpdateKey: changes the fields named in `update_mask`, and only those. */
+export function updateKeyHandler(ctx: AdminContext) {
+  return async (req: UpdateKeyRequest, hctx: HandlerContext): Promise<Key> => {
+    const caller = callerOf(hctx);
+    const input = req.key;
+    if (!input?.id) throw badField("key.id", "is required");
+    const paths = req.updateMask?.paths ?? [];
+    if (paths.length === 0) throw badField("update_mask", "must name at least one field");
+    const v = new Violations();
+    paths.forEach((p, i) => {
+      if (!(MUTABLE as readonly string[]).includes(p)) {
+        v.add(
+          `update_mask.paths[${i}]`,
+          `"${p.slice(0, 64)}" cannot be updated; use one of ${MUTABLE.join(", ")}`,
+        );
+      }
+    });
+    if (!v.ok) throw invalidArgument(v.list);
+    const patch = patchFor(new Set(paths as MutablePath[]), input, v, ctx.now());
+    if (!v.ok) throw invalidArgument(v.list);
+    const current = await visibleKey(ctx, caller, input.id);
+    if (patch.scopes) checkGrant(caller.principal, current.companyId, patch.scopes);
+    const updated = await mutateKey(ctx, caller, input.id, "key.update", (key) => {
+      if (key.status === "revoked") throw failedPrecondition("a revoked key cannot be changed");
+      return patch;
+    });
+    return keyResource(updated);
+  };
+}
+
+function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number): KeyRowUpdate {
+  const patch: KeyRowUpdate = {};
+  if (paths.has("name")) {
+    checkName(v, "key.name", key.name);
+    patch.name = key.name;
+  }
+  if (paths.has("scopes")) {
+    checkScopes(v, "key.scopes", key.scopes);
+    patch.scopes = key.scopes;
+  }
+  if (paths.has("metadata")) {
+    checkMetadata(v, "key.metadata", key.metadata);
+    patch.metadata = JSON.stringify(key.metadata);
+  }
+  if (paths.has("tags")) {
+    checkTags(v, "key.tags", key.tags);
+    patch.tags = key.tags;
+  }
+  if (paths.has("ip_allowlist")) {
+    checkIpAllowlist(v, "key.ip_allowlist", key.ipAllowlist);
+    patch.ip_allowlist = key.ipAllowlist;
+  }
+  if (paths.has("expire_time")) {
+    // Named in the mask but unset: the key no longer expires.
+    const expire = key.expireTime ? timestampInput(v, "key.expire_time", key.expireTime) : null;
+    checkExpiry(v, "key.expire_time", expire, now);
+    patch.expire_time = expire;
+  }
+  if (paths.has("rate_limit")) {
+    const limit = rateLimitInput(v, "key.rate_limit", key.rateLimit);
+    patch.rate_limit = limit ? JSON.stringify(limit) : null;
+  }
+  return patch;
+}

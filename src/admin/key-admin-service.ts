@@ -1,0 +1,30 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import type { UsageRecorder } from "../usage/usage-recorder.js";
+import type { AdminContext } from "./admin-context.js";
+import { createKeyHandler } from "./handlers/create-key.js";
+import { getKeyHandler } from "./handlers/get-key.js";
+import { getKeyUsageHandler } from "./handlers/get-key-usage.js";
+import { resumeKeyHandler, revokeKeyHandler, suspendKeyHandler } from "./handlers/lifecycle.js";
+import { listAuditEventsHandler } from "./handlers/list-audit-events.js";
+import { listKeysHandler } from "./handlers/list-keys.js";
+import { rotateKeyHandler } from "./handlers/rotate-key.js";
+import { updateKeyHandler } from "./handlers/update-key.js";
+
+/** keyward.admin.v1.KeyAdminService: one handler per RPC. */
+export function keyAdminService(
+  ctx: AdminContext & { usage: UsageRecorder },
+): ServiceImpl<typeof KeyAdminService> {
+  return {
+    createKey: createKeyHandler(ctx),
+    getKey: getKeyHandler(ctx),
+    listKeys: listKeysHandler(ctx),
+    updateKey: updateKeyHandler(ctx),
+    rotateKey: rotateKeyHandler(ctx),
+    suspendKey: suspendKeyHandler(ctx),
+    resumeKey: resumeKeyHandler(ctx),
+    revokeKey: revokeKeyHandler(ctx),
+    getKeyUsage: getKeyUsageHandler(ctx),
+    listAuditEvents: listAuditEventsHandler(ctx),
+  };
+}

@@ -1,0 +1,98 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import type { ListenAddress } from "../config.js";
+import {
+  Authorization,
+  type CheckRequest,
+  CheckRequestSchema,
+  type CheckResponse,
+} from "../gen/envoy/service/auth/v3/external_auth_pb.js";
+import type { Logger } from "../logger.js";
+import { grpcMethod } from "../rpc/grpc-js.js";
+import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
+import type { HealthState } from "../rpc/health.js";
+import type { ReflectionIndex } from "../rpc/reflection.js";
+import { denyResponse } from "./check-response.js";
+import type { CheckService } from "./check-service.js";
+import { deny } from "./decision.js";
+
+/** What the authz listener serves. */
+export interface AuthzServerOptions {
+  listen: ListenAddress;
+  check: CheckService;
+  health: HealthState;
+  reflection: ReflectionIndex;
+  logger: Logger;
+}
+
+const UNDECODABLE = deny("unsupported_request", { message: "The check request could not be decoded." });
+
+/** The Envoy-facing listener: ext_authz Check, health and reflection over gRPC (h2c) on grpc-js. */
+export class AuthzServer {
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(options: AuthzServerOptions): Promise<AuthzServer> {
+    const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+    const [checkMethod] = Authorization.methods;
+    if (!checkMethod) throw new Error("Authorization service has no Check method");
+    const definition = {
+      ...grpcMethod(checkMethod),
+      // A request that does not decode is answered with a denial, not an RPC error Envoy would read as an outage.
+      requestDeserialize: (b: Buffer): CheckRequest | null => {
+        try {
+          return fromBinary(CheckRequestSchema, b);
+        } catch {
+          return null;
+        }
+      },
+    };
+    server.addService(
+      { Check: definition },
+      {
+        Check(
+          call: ServerUnaryCall<CheckRequest | null, CheckResponse>,
+          callback: sendUnaryData<CheckResponse>,
+        ) {
+          if (call.request === null) {
+            callback(null, denyResponse(UNDECODABLE));
+            return;
+          }
+          options.check.check(call.request).then(
+            (response) => callback(null, response),
+            (err: unknown) => {
+              options.logger.error({ err }, "check failed");
+              callback({ code: status.UNAVAILABLE, details: "authorization backend unavailable" });
+            },
+          );
+        },
+      },
+    );
+    addHealthService(server, options.health);
+    addReflectionService(server, options.reflection);
+    const port = await new Promise<number>((resolve, reject) => {
+      const { host, port } = options.listen;
+      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      );
+    });
+    return new AuthzServer(server, port);
+  }
+
+  /** Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cuts the rest. */
+  async close(graceMs = 5000): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

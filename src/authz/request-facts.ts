@@ -1,0 +1,136 @@
+import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
+import { parseAddress } from "./cidr.js";
+import type { DenyCode } from "./decision.js";
+import { companyFromPath, type RouteSettings, routeSettings } from "./route-settings.js";
+
+/** Credential headers longer than this are refused unread: no key is anywhere near it. */
+const MAX_CREDENTIAL_HEADER = 512;
+
+/** What the decision needs of one Check request, read once and never re-parsed. */
+export interface RequestFacts {
+  /** Set when the request is refused before any key is looked at. */
+  problem: { code: DenyCode; message?: string } | null;
+  /** The presented credential, when exactly one was sent. */
+  credential: string | null;
+  /** The caller's address as 16 bytes (IPv4 mapped), or null when Envoy reported none. */
+  sourceIp: Uint8Array | null;
+  method: string;
+  /** The path without query or fragment. */
+  path: string;
+  /** The `x-keyward-company` selector header, when sent. */
+  companySelector: string | null;
+  /** The company the route's `company_from` names: undefined when the route sets none, null when absent. */
+  routeCompany: string | null | undefined;
+  route: RouteSettings;
+  requestId: string;
+}
+
+/** Settings the extraction depends on. */
+export interface FactOptions {
+  companyHeader: string;
+}
+
+const NO_ROUTE: RouteSettings = { scopes: [], companyFrom: null, environment: null };
+
+/**
+ * Reads a CheckRequest the way Envoy fills it, tolerating everything Envoy may send: either header encoding,
+ * repeated headers, replaced non-UTF-8 bytes, missing addresses. Never throws.
+ */
+export function requestFacts(req: CheckRequest, options: FactOptions): RequestFacts {
+  const attrs = req.attributes;
+  const http = attrs?.request?.http;
+  const facts: RequestFacts = {
+    problem: null,
+    credential: null,
+    sourceIp: sourceIp(req),
+    method: http?.method ?? "",
+    path: stripQuery(http?.path ?? ""),
+    companySelector: null,
+    routeCompany: undefined,
+    route: NO_ROUTE,
+    requestId: http?.id ?? "",
+  };
+  if (!attrs || !http) {
+    facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
+    return facts;
+  }
+  const route = routeSettings(attrs.contextExtensions);
+  if ("error" in route) {
+    facts.problem = { code: "unsupported_request", message: `The route is misconfigured: ${route.error}.` };
+    return facts;
+  }
+  facts.route = route;
+  const headers = readHeaders(http);
+  facts.companySelector = headers.get(options.companyHeader) ?? null;
+  if (route.companyFrom) {
+    facts.routeCompany =
+      route.companyFrom.kind === "header"
+        ? (headers.get(route.companyFrom.name) ?? null)
+        : companyFromPath(route.companyFrom.template, facts.path);
+  }
+  const credential = readCredential(headers);
+  if (typeof credential === "string") facts.credential = credential;
+  else facts.problem = { code: credential.code };
+  return facts;
+}
+
+/** Lower-cased header names; repeated headers joined with "," as Envoy's own map does. */
+function readHeaders(http: NonNullable<NonNullable<CheckRequest["attributes"]>["request"]>["http"]) {
+  const headers = new Map<string, string>();
+  if (!http) return headers;
+  const raw = http.headerMap?.headers;
+  if (raw && raw.length > 0) {
+    for (const h of raw) {
+      const name = h.key.toLowerCase();
+      const value = h.rawValue.length > 0 ? decodeUtf8(h.rawValue) : h.value;
+      const prior = headers.get(name);
+      headers.set(name, prior === undefined ? value : `${prior},${value}`);
+    }
+    return headers;
+  }
+  for (const [name, value] of Object.entries(http.headers)) headers.set(name.toLowerCase(), value);
+  return headers;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Invalid UTF-8 becomes "!" as in Envoy's own header map, which no key or company id contains. */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return "!";
+  }
+}
+
+/** The one credential sent, or why there is none usable. */
+function readCredential(headers: Map<string, string>): string | { code: DenyCode } {
+  const authorization = headers.get("authorization");
+  const apiKey = headers.get("x-api-key");
+  if (authorization === undefined && apiKey === undefined) return { code: "missing_key" };
+  if ((authorization?.length ?? 0) > MAX_CREDENTIAL_HEADER || (apiKey?.length ?? 0) > MAX_CREDENTIAL_HEADER) {
+    return { code: "malformed_key" };
+  }
+  let bearer: string | undefined;
+  if (authorization !== undefined) {
+    const match = /^bearer +([^ ,]+) *$/i.exec(authorization);
+    if (!match) return { code: "malformed_key" };
+    bearer = match[1] as string;
+  }
+  const key = apiKey?.trim();
+  // Two different credentials in one request is ambiguous: refuse rather than guess which one counts.
+  if (bearer !== undefined && key !== undefined && bearer !== key) return { code: "malformed_key" };
+  const credential = bearer ?? key ?? "";
+  return credential === "" ? { code: "missing_key" } : credential;
+}
+
+function sourceIp(req: CheckRequest): Uint8Array | null {
+  const address = req.attributes?.source?.address?.address;
+  if (address?.case !== "socketAddress") return null;
+  return parseAddress(address.value.address) ?? null;
+}
+
+function stripQuery(path: string): string {
+  const end = path.search(/[?#]/);
+  return end < 0 ? path : path.slice(0, end);
+}

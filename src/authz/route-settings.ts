@@ -1,0 +1,115 @@
+import { isCompanyId } from "../keys/company.js";
+import type { Environment } from "../keys/format.js";
+import { isValidScope } from "./scopes.js";
+
+/** Where a route says the target company is. */
+export type CompanySource = { kind: "path"; template: readonly string[] } | { kind: "header"; name: string };
+
+/** A route's requirements, from Envoy's `context_extensions`. */
+export interface RouteSettings {
+  scopes: readonly string[];
+  companyFrom: CompanySource | null;
+  environment: Environment | null;
+}
+
+/** A route whose settings cannot be parsed: its requests are denied `unsupported_request`. */
+export interface RouteSettingsError {
+  error: string;
+}
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const COMPANY_SEGMENT = "{company}";
+const cache = new Map<string, RouteSettings | RouteSettingsError>();
+const CACHE_LIMIT = 4096;
+
+/**
+ * Parses a route's settings. Envoy sends the same few strings on every request, so results are memoised
+ * (bounded: a flood of distinct values from a misconfigured proxy cannot grow memory without limit).
+ */
+export function routeSettings(ext: { [key: string]: string }): RouteSettings | RouteSettingsError {
+  const scopes = ext.scopes ?? "";
+  const companyFrom = ext.company_from ?? "";
+  const environment = ext.environment ?? "";
+  if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
+  const cacheKey = `${scopes}\u0000${companyFrom}\u0000${environment}`;
+  let settings = cache.get(cacheKey);
+  if (!settings) {
+    settings = parseRouteSettings(scopes, companyFrom, environment);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(cacheKey, settings);
+  }
+  return settings;
+}
+
+const NO_REQUIREMENTS: RouteSettings = { scopes: [], companyFrom: null, environment: null };
+
+/** Parses the three context extensions Keyward reads. */
+export function parseRouteSettings(
+  scopes: string,
+  companyFrom: string,
+  environment: string,
+): RouteSettings | RouteSettingsError {
+  const required = scopes.split(/\s+/).filter(Boolean);
+  const badScope = required.find((s) => !isValidScope(s));
+  if (badScope !== undefined) return { error: `route setting scopes has an invalid scope "${badScope}"` };
+  if (environment && environment !== "live" && environment !== "test") {
+    return { error: `route setting environment must be "live" or "test"` };
+  }
+  const source = companyFrom ? parseCompanySource(companyFrom) : null;
+  if (source && "error" in source) return source;
+  return { scopes: required, companyFrom: source, environment: (environment || null) as Environment | null };
+}
+
+function parseCompanySource(text: string): CompanySource | RouteSettingsError {
+  if (text.startsWith("header:")) {
+    const name = text.slice("header:".length).trim().toLowerCase();
+    if (!HEADER_NAME.test(name)) return { error: "route setting company_from names an invalid header" };
+    return { kind: "header", name };
+  }
+  if (text.startsWith("path:")) {
+    const template = text.slice("path:".length).trim();
+    const segments = template.split("/");
+    const ok =
+      template.startsWith("/") &&
+      segments.filter((s) => s === COMPANY_SEGMENT).length === 1 &&
+      segments.every((s) => s === COMPANY_SEGMENT || !/[{}]/.test(s)) &&
+      segments.every((s, i) => s !== "**" || i === segments.length - 1);
+    if (!ok) {
+      return { error: "route setting company_from must be path:<template> with one {company} segment" };
+    }
+    return { kind: "path", template: segments };
+  }
+  return { error: 'route setting company_from must start with "path:" or "header:"' };
+}
+
+/**
+ * The company a request path names under `template`, or null when it does not match. Dot segments and
+ * percent-encoding never match: what the upstream resolves must be what Keyward checked.
+ */
+export function companyFromPath(template: readonly string[], path: string): string | null {
+  const segments = path.split("/");
+  let company: string | null = null;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    if (t === "**") {
+      const rest = segments.slice(i);
+      return rest.some(isDotSegment) ? null : company;
+    }
+    const s = segments[i];
+    if (s === undefined || isDotSegment(s)) return null;
+    if (t === COMPANY_SEGMENT) {
+      if (!isCompanyId(s)) return null;
+      company = s;
+    } else if (t === "*") {
+      if (s === "") return null;
+    } else if (t !== s) {
+      return null;
+    }
+  }
+  return segments.length === template.length ? company : null;
+}
+
+/** A segment the upstream may resolve to another place: `.`, `..`, or an encoded dot, slash or backslash. */
+function isDotSegment(s: string): boolean {
+  return s === "." || s === ".." || /%(2e|2f|5c)/i.test(s);
+}

@@ -1,0 +1,27 @@
+/** Scopes that wildcards never grant: they are held only when spelled out. */
+export const RESERVED_SCOPES: ReadonlySet<string> = new Set(["keys:admin", "platform:admin"]);
+
+const PART = "[a-z][a-z0-9_.-]{0,63}";
+const SCOPE_PATTERN = new RegExp(`^(?:\\*|${PART}:(?:\\*|${PART}))$`);
+
+/** Whether `scope` is well formed: `resource:action`, `resource:*` or `*`. */
+export function isValidScope(scope: string): boolean {
+  return SCOPE_PATTERN.test(scope);
+}
+
+/** Whether a key holding `held` may do what `required` names. */
+export function grants(held: string, required: string): boolean {
+  if (held === required) return true;
+  if (RESERVED_SCOPES.has(required)) return false;
+  if (held === "*") return true;
+  if (held.endsWith(":*")) {
+    const resource = held.slice(0, -1);
+    return required.startsWith(resource) && required !== "*";
+  }
+  return false;
+}
+
+/** The scopes in `required` that `held` does not grant, in the order asked. */
+export function missingScopes(held: readonly string[], required: readonly string[]): string[] {
+  return required.filter((r) => !held.some((h) => grants(h, r)));
+}

@@ -1,0 +1,42 @@
+import type { Environment } from "../keys/format.js";
+import type { KeyRecord, KeyStatus, RateLimitSpec } from "../keys/key-record.js";
+import { type Cidr, parseCidr } from "./cidr.js";
+
+/**
+ * What the decision needs of a key, prepared once (CIDRs parsed, times as numbers) so that a cached key
+ * costs no parsing per request.
+ */
+export interface VerifiedKey {
+  id: string;
+  companyId: string;
+  environment: Environment;
+  status: KeyStatus;
+  scopes: readonly string[];
+  /** Space-separated, as the upstream header carries it. */
+  scopeHeader: string;
+  /** Whether the key has an allowlist at all: a list whose entries all failed to parse still restricts. */
+  ipRestricted: boolean;
+  ipAllowlist: readonly Cidr[];
+  /** Epoch milliseconds, or null for never. */
+  expireAt: number | null;
+  rateLimit: RateLimitSpec | null;
+  keyHash: Uint8Array;
+}
+
+/** Prepares a stored key for the decision. */
+export function verifiedKey(record: KeyRecord): VerifiedKey {
+  return {
+    id: record.id,
+    companyId: record.companyId,
+    environment: record.environment,
+    status: record.status,
+    scopes: record.scopes,
+    scopeHeader: record.scopes.join(" "),
+    ipRestricted: record.ipAllowlist.length > 0,
+    // Stored CIDRs were validated when written; one that no longer parses matches nothing.
+    ipAllowlist: record.ipAllowlist.map(parseCidr).filter((c): c is Cidr => c !== undefined),
+    expireAt: record.expireTime ? record.expireTime.getTime() : null,
+    rateLimit: record.rateLimit,
+    keyHash: record.keyHash,
+  };
+}

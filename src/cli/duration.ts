@@ -1,0 +1,17 @@
+const UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  mo: 30 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** Parses `30s`, `15m`, `24h`, `7d`, `2w`, `3mo`, `1y` into milliseconds; undefined when malformed or zero. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d{1,6})(s|m|h|d|w|mo|y)$/.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * (UNITS[match[2] as string] as number);
+  return ms > 0 ? ms : undefined;
+}

@@ -1,0 +1,152 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { createKey, keySpecViolations } from "../admin/key-creation.js";
+import { keyResource } from "../admin/key-resource.js";
+import { createContext } from "../app.js";
+import { loadConfig } from "../config.js";
+import { CreateKeyRequestSchema, KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import type { Key } from "../gen/keyward/admin/v1/key_pb.js";
+import type { Environment } from "../keys/format.js";
+import type { KeySpec } from "../keys/mint.js";
+import { createLogger } from "../logger.js";
+import { readServerHandle, type ServerHandle } from "../store/data-dir.js";
+import { parseFlags } from "./args.js";
+import { parseDuration } from "./duration.js";
+import { UsageError } from "./usage-error.js";
+
+export const KEYGEN_HELP = `Usage: keyward keygen --company ID [--scopes "a:read b:*"] [--expire 30s|15m|24h|7d|2w|3mo|1y]
+                      [--env live|test] [--name NAME] [--ip-allow CIDR,...] [--admin | --platform-admin]
+
+Creates a key and prints it alone on stdout (details go to stderr), so KEY=$(keyward keygen ...) works.
+The key is shown once; only its HMAC is stored.
+
+  --company ID        the company the key belongs to (required)
+  --scopes LIST       space-separated scopes: resource:action, resource:* or *
+  --expire DURATION   lifetime: s, m, h, d, w, mo (30 days) or y (365 days)
+  --env live|test     the key's environment (default live)
+  --name NAME         a label for people
+  --ip-allow LIST     comma-separated CIDRs the key may be used from
+  --admin             also grant keys:admin (manage this company's keys)
+  --platform-admin    also grant platform:admin (manage every company's keys)`;
+
+/** Which flag sets each CreateKeyRequest field, so errors name what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  company_id: "--company",
+  name: "--name",
+  scopes: "--scopes",
+  environment: "--env",
+  expire_time: "--expire",
+  ip_allowlist: "--ip-allow",
+};
+
+/** `keyward keygen`: straight into the store, or through the running server that holds the data dir. */
+export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const flags = parseFlags(args, {
+    company: { type: "string" },
+    scopes: { type: "string" },
+    expire: { type: "string" },
+    env: { type: "string" },
+    name: { type: "string" },
+    "ip-allow": { type: "string" },
+    admin: { type: "boolean" },
+    "platform-admin": { type: "boolean" },
+  });
+  if (flags.help) {
+    console.log(KEYGEN_HELP);
+    return 0;
+  }
+  if (!flags.company) throw new UsageError("--company is required");
+  if (flags.admin && flags["platform-admin"])
+    throw new UsageError("use --admin or --platform-admin, not both");
+  const config = loadConfig(env);
+  const now = Date.now();
+  let expireTime: Date | null = null;
+  if (flags.expire !== undefined) {
+    const ms = parseDuration(flags.expire);
+    if (ms === undefined)
+      throw new UsageError(
+        `--expire "${flags.expire}" is not a duration like 30s, 15m, 24h, 7d, 2w, 3mo or 1y`,
+      );
+    expireTime = new Date(now + ms);
+  }
+  const scopes = (flags.scopes ?? "").split(/\s+/).filter(Boolean);
+  if (flags.admin) scopes.push("keys:admin");
+  if (flags["platform-admin"]) scopes.push("platform:admin");
+  const spec: KeySpec = {
+    companyId: flags.company,
+    name: flags.name ?? "",
+    scopes: [...new Set(scopes)],
+    environment: (flags.env ?? "live") as Environment,
+    expireTime,
+    ipAllowlist: (flags["ip-allow"] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    metadata: {},
+    tags: [],
+    rateLimit: null,
+  };
+  const [violation] = keySpecViolations(spec, now);
+  if (violation) {
+    const field = violation.field.replace(/\[.*$/, "");
+    throw new UsageError(`${FLAG_OF[field] ?? violation.field}: ${violation.description}`);
+  }
+
+  const store = config.store;
+  const server = store.kind === "pglite" && store.dataDir ? readServerHandle(store.dataDir) : null;
+  const { key, secret } = server ? await viaServer(server, spec) : await direct(spec, config);
+  console.error(
+    describe(key, server ? `through keyward serve (pid ${server.pid})` : "directly in the store"),
+  );
+  process.stdout.write(`${secret}\n`);
+  return 0;
+}
+
+async function direct(
+  spec: KeySpec,
+  config: ReturnType<typeof loadConfig>,
+): Promise<{ key: Key; secret: string }> {
+  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
+  const { ctx, release } = await createContext(config, logger);
+  try {
+    const { key, secret } = await createKey(ctx, spec, { actor: "cli" });
+    return { key: keyResource(key), secret };
+  } finally {
+    await release();
+  }
+}
+
+async function viaServer(server: ServerHandle, spec: KeySpec): Promise<{ key: Key; secret: string }> {
+  const client = createClient(
+    KeyAdminService,
+    createConnectTransport({ baseUrl: server.adminUrl, httpVersion: "1.1" }),
+  );
+  const res = await client.createKey(
+    create(CreateKeyRequestSchema, {
+      companyId: spec.companyId,
+      name: spec.name,
+      scopes: spec.scopes,
+      environment: spec.environment,
+      ttl: spec.expireTime ? durationFromMs(spec.expireTime.getTime() - Date.now()) : undefined,
+      ipAllowlist: spec.ipAllowlist,
+    }),
+    { headers: { authorization: `Bearer ${server.token}` } },
+  );
+  if (!res.key) throw new Error("the server answered CreateKey without a key");
+  return { key: res.key, secret: res.secret };
+}
+
+function describe(key: Key, how: string): string {
+  const expiry = key.expireTime ? new Date(Number(key.expireTime.seconds) * 1000).toISOString() : "never";
+  return [
+    `created key ${key.id} ${how}`,
+    `  company:     ${key.companyId}`,
+    `  environment: ${key.environment}`,
+    `  scopes:      ${key.scopes.join(" ") || "(none)"}`,
+    `  expires:     ${expiry}`,
+    `  hint:        ${key.hint}`,
+    "the key is printed once on stdout and cannot be shown again",
+  ].join("\n");
+}

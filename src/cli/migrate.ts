@@ -1,0 +1,30 @@
+import { createContext } from "../app.js";
+import { loadConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import { readServerHandle } from "../store/data-dir.js";
+import { parseFlags } from "./args.js";
+
+export const MIGRATE_HELP = `Usage: keyward migrate
+
+Brings the database schema up to date. Safe to run while other replicas start or run.`;
+
+/** `keyward migrate`. */
+export async function migrate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const flags = parseFlags(args, {});
+  if (flags.help) {
+    console.log(MIGRATE_HELP);
+    return 0;
+  }
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, process.stderr);
+  const store = config.store;
+  const server = store.kind === "pglite" && store.dataDir ? readServerHandle(store.dataDir) : null;
+  if (server) {
+    console.error(`keyward serve (pid ${server.pid}) holds the data dir and migrated it when it started`);
+    return 0;
+  }
+  const { release } = await createContext(config, logger);
+  await release();
+  console.error("database is up to date");
+  return 0;
+}

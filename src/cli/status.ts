@@ -1,0 +1,81 @@
+import { create } from "@bufbuild/protobuf";
+import { credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
+import { type ListenAddress, loadConfig } from "../config.js";
+import {
+  Health,
+  HealthCheckRequestSchema,
+  type HealthCheckResponse,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../gen/grpc/health/v1/health_pb.js";
+import { grpcService } from "../rpc/grpc-js.js";
+import { parseFlags } from "./args.js";
+
+export const STATUS_HELP = `Usage: keyward status [--authz-listen HOST:PORT] [--admin-listen HOST:PORT]
+
+Says whether a server answers on the configured listeners and whether admin authentication is on.
+Exits 0 when both listeners answer, 1 otherwise.`;
+
+/** `keyward status`. */
+export async function status(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const flags = parseFlags(args, { "authz-listen": { type: "string" }, "admin-listen": { type: "string" } });
+  if (flags.help) {
+    console.log(STATUS_HELP);
+    return 0;
+  }
+  const config = loadConfig(env, { authzListen: flags["authz-listen"], adminListen: flags["admin-listen"] });
+  const [authz, admin] = await Promise.all([
+    authzStatus(config.authzListen),
+    adminStatus(config.adminListen),
+  ]);
+  console.log(`authz  ${show(config.authzListen)}  ${authz.line}`);
+  console.log(`admin  ${show(config.adminListen)}  ${admin.line}`);
+  return authz.up && admin.up ? 0 : 1;
+}
+
+function show(a: ListenAddress): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** A wildcard listen address is reached through loopback. */
+function target(a: ListenAddress): string {
+  const host = a.host === "0.0.0.0" ? "127.0.0.1" : a.host === "::" ? "::1" : a.host;
+  return show({ host, port: a.port });
+}
+
+interface HealthClient {
+  Check(
+    req: unknown,
+    options: { deadline: number },
+    callback: (err: Error | null, value?: HealthCheckResponse) => void,
+  ): void;
+  close(): void;
+}
+
+async function authzStatus(a: ListenAddress): Promise<{ up: boolean; line: string }> {
+  const Client = makeGenericClientConstructor(grpcService(Health), "Health");
+  const client = new Client(target(a), credentials.createInsecure()) as unknown as HealthClient;
+  try {
+    const res = await new Promise<HealthCheckResponse>((resolve, reject) =>
+      client.Check(create(HealthCheckRequestSchema, {}), { deadline: Date.now() + 2000 }, (err, value) =>
+        err || !value ? reject(err) : resolve(value),
+      ),
+    );
+    const serving = res.status === ServingStatus.SERVING;
+    return { up: serving, line: serving ? "up (serving)" : `up but ${ServingStatus[res.status]}` };
+  } catch {
+    return { up: false, line: "down (no answer)" };
+  } finally {
+    client.close();
+  }
+}
+
+async function adminStatus(a: ListenAddress): Promise<{ up: boolean; line: string }> {
+  try {
+    const res = await fetch(`http://${target(a)}/healthz`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { admin_auth?: string };
+    const auth = body.admin_auth === "dev" ? "admin auth OFF (--dev)" : "admin auth on";
+    return { up: res.ok, line: res.ok ? `up, ${auth}` : `answers ${res.status}` };
+  } catch {
+    return { up: false, line: "down (no answer)" };
+  }
+}

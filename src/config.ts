@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { PREFIX_PATTERN } from "./keys/format.js";
+
+/** A listener address. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Where keys are stored. */
+export type StoreConfig =
+  | { kind: "postgres"; url: string; schema?: string | undefined }
+  | { kind: "pglite"; dataDir: string | null };
+
+/** Every setting, validated. Built once at start; nothing else reads the environment. */
+export interface Config {
+  authzListen: ListenAddress;
+  adminListen: ListenAddress;
+  store: StoreConfig;
+  /** Pepper secrets, current first; empty means "generate and keep one" (embedded PGlite only). */
+  peppers: Buffer[];
+  keyPrefix: string;
+  companyHeader: string;
+  logLevel: string;
+  /** Admin API without an admin key, on loopback only. */
+  dev: boolean;
+}
+
+/** A bad setting: the message is one line naming it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Command-line values that override the environment. */
+export interface ConfigFlags {
+  authzListen?: string | undefined;
+  adminListen?: string | undefined;
+  dev?: boolean | undefined;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads and validates the configuration from `env` and command-line flags. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+  const store = storeConfig(env);
+  const peppers = pepperConfig(env);
+  if (peppers.length === 0 && store.kind === "postgres") {
+    throw new ConfigError(
+      "KEYWARD_PEPPER or KEYWARD_PEPPER_FILE is required with KEYWARD_DATABASE_URL (hex or base64 of at least 32 random bytes, e.g. `openssl rand -hex 32`)",
+    );
+  }
+  const keyPrefix = env.KEYWARD_KEY_PREFIX ?? "sk";
+  if (!PREFIX_PATTERN.test(keyPrefix)) {
+    throw new ConfigError("KEYWARD_KEY_PREFIX must match [a-z][a-z0-9]{0,15}");
+  }
+  const companyHeader = (env.KEYWARD_COMPANY_HEADER ?? "x-keyward-company").toLowerCase();
+  if (!/^[a-z0-9-]{1,64}$/.test(companyHeader)) {
+    throw new ConfigError("KEYWARD_COMPANY_HEADER must be a header name of letters, digits and dashes");
+  }
+  const logLevel = env.KEYWARD_LOG_LEVEL ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`KEYWARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const config: Config = {
+    authzListen: parseListen(
+      flags.authzListen ?? env.KEYWARD_AUTHZ_LISTEN ?? "127.0.0.1:9191",
+      flags.authzListen ? "--authz-listen" : "KEYWARD_AUTHZ_LISTEN",
+    ),
+    adminListen: parseListen(
+      flags.adminListen ?? env.KEYWARD_ADMIN_LISTEN ?? "127.0.0.1:8181",
+      flags.adminListen ? "--admin-listen" : "KEYWARD_ADMIN_LISTEN",
+    ),
+    store,
+    peppers,
+    keyPrefix,
+    companyHeader,
+    logLevel,
+    dev: flags.dev ?? false,
+  };
+  if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
+    throw new ConfigError(
+      "--dev runs the admin API without authentication and needs loopback listeners only",
+    );
+  }
+  return config;
+}
+
+function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
+  const url = env.KEYWARD_DATABASE_URL;
+  if (url === "memory://") return { kind: "pglite", dataDir: null };
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new ConfigError(
+        "KEYWARD_DATABASE_URL must be a postgres:// URL (or memory:// for an in-memory store)",
+      );
+    }
+    return { kind: "postgres", url };
+  }
+  const dir = env.KEYWARD_DATA_DIR ?? "./.keyward";
+  return { kind: "pglite", dataDir: dir === "memory://" ? null : resolve(dir) };
+}
+
+function pepperConfig(env: NodeJS.ProcessEnv): Buffer[] {
+  let text = env.KEYWARD_PEPPER;
+  let name = "KEYWARD_PEPPER";
+  if (env.KEYWARD_PEPPER_FILE) {
+    if (text) throw new ConfigError("set KEYWARD_PEPPER or KEYWARD_PEPPER_FILE, not both");
+    name = "KEYWARD_PEPPER_FILE";
+    try {
+      text = readFileSync(env.KEYWARD_PEPPER_FILE, "utf8");
+    } catch (err) {
+      throw new ConfigError(
+        `KEYWARD_PEPPER_FILE cannot be read: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
+      );
+    }
+  }
+  if (text === undefined || text.trim() === "") return [];
+  // Several peppers, comma-separated: the first hashes new keys, the rest still verify older ones.
+  return text
+    .split(",")
+    .map((part, i) => decodePepper(part.trim(), i === 0 ? name : `${name} (entry ${i + 1})`));
+}
+
+/** Decodes hex or base64 of at least 32 bytes. */
+export function decodePepper(text: string, name: string): Buffer {
+  let bytes: Buffer | undefined;
+  if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0) bytes = Buffer.from(text, "hex");
+  else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) bytes = Buffer.from(text, "base64");
+  if (!bytes) throw new ConfigError(`${name} is neither hex nor base64`);
+  if (bytes.length < 32) {
+    throw new ConfigError(`${name} decodes to ${bytes.length} bytes; at least 32 random bytes are required`);
+  }
+  return bytes;
+}
+
+/** Parses `host:port` (IPv6 as `[::1]:port`); port 0 picks a free one. */
+export function parseListen(text: string, name: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new ConfigError(`${name} must be host:port, got "${text}"`);
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}

@@ -1,0 +1,38 @@
+import type { Environment } from "./format.js";
+
+/** A key's lifecycle state. */
+export type KeyStatus = "active" | "suspended" | "revoked";
+
+/** Rate limit: `requests` per `windowMs`, plus `burst` extra at once. */
+export interface RateLimitSpec {
+  requests: number;
+  windowMs: number;
+  burst: number;
+}
+
+/** Everything Keyward knows about a key, as the store holds it. Never the key itself. */
+export interface KeyRecord {
+  id: string;
+  companyId: string;
+  name: string;
+  environment: Environment;
+  status: KeyStatus;
+  scopes: string[];
+  ipAllowlist: string[];
+  metadata: Record<string, string>;
+  tags: string[];
+  hint: string;
+  keyHash: Uint8Array;
+  pepperId: string;
+  rateLimit: RateLimitSpec | null;
+  expireTime: Date | null;
+  createTime: Date;
+  updateTime: Date;
+  lastUsedTime: Date | null;
+  revokeTime: Date | null;
+  revokeReason: string | null;
+  suspendReason: string | null;
+  rotatedFromKeyId: string | null;
+  rotatedToKeyId: string | null;
+  revision: number;
+}

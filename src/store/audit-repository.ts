@@ -1,0 +1,65 @@
+import type { Executor } from "./database.js";
+import type { AuditEventRow } from "./schema/audit-events.js";
+
+/** An audit event to record. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  keyId: string | null;
+  companyId: string;
+  /** Other companies that may read the event besides `companyId`. */
+  alsoCompanies?: readonly string[];
+  reason?: string | null;
+  requestId?: string | null;
+  sourceIp?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** Writes and reads the audit log. Writes go through the caller's transaction, beside the change. */
+export class AuditRepository {
+  constructor(private readonly db: Executor) {}
+
+  with(executor: Executor): AuditRepository {
+    return new AuditRepository(executor);
+  }
+
+  async record(entry: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto("audit_events")
+      .values({
+        actor: entry.actor,
+        action: entry.action,
+        key_id: entry.keyId,
+        company_id: entry.companyId,
+        company_ids: [...new Set([entry.companyId, ...(entry.alsoCompanies ?? [])])],
+        reason: entry.reason ?? null,
+        request_id: entry.requestId ?? null,
+        source_ip: entry.sourceIp ?? null,
+        before: entry.before ? JSON.stringify(entry.before) : null,
+        after: entry.after ? JSON.stringify(entry.after) : null,
+      })
+      .execute();
+  }
+
+  /** Events newest first, for one key and/or company, after `cursor` (an event id). */
+  async list(filter: {
+    keyId?: string | undefined;
+    companyId?: string | undefined;
+    action?: string | undefined;
+    since?: Date | undefined;
+    until?: Date | undefined;
+    beforeId?: string | undefined;
+    limit: number;
+  }): Promise<AuditEventRow[]> {
+    let q = this.db.selectFrom("audit_events").selectAll();
+    if (filter.keyId) q = q.where("key_id", "=", filter.keyId);
+    if (filter.companyId) q = q.where("company_ids", "@>", [filter.companyId]);
+    if (filter.action) q = q.where("action", "=", filter.action);
+    if (filter.since) q = q.where("time", ">=", filter.since);
+    if (filter.until) q = q.where("time", "<", filter.until);
+    if (filter.beforeId) q = q.where("id", "<", filter.beforeId);
+    const rows = await q.orderBy("id", "desc").limit(filter.limit).execute();
+    return rows.map((r) => ({ ...r, id: String(r.id) }));
+  }
+}

@@ -1,0 +1,110 @@
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations/index.js";
+import type { DatabaseSchema } from "./schema/index.js";
+
+/** Where the data lives: a PostgreSQL server, or embedded PGlite in a directory (null: in memory). */
+export type DatabaseTarget =
+  | { kind: "postgres"; url: string; schema?: string | undefined }
+  | { kind: "pglite"; dataDir: string | null };
+
+/** Something queries run on: the database itself or an open transaction. */
+export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
+
+/** Owns the connection pool (or the embedded engine), the migrator and transactions. */
+export class Database {
+  private constructor(
+    readonly db: Kysely<DatabaseSchema>,
+    readonly target: DatabaseTarget,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  /** Opens the store; nothing is migrated until `migrate()`. */
+  static async open(target: DatabaseTarget): Promise<Database> {
+    if (target.kind === "postgres") return Database.openPostgres(target.url, target.schema);
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { PGliteDialect } = await import("./pglite-dialect.js");
+    const pglite = await PGlite.create(target.dataDir ?? undefined);
+    const db = new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
+    return new Database(db, target, async () => {
+      await db.destroy();
+      await pglite.close();
+    });
+  }
+
+  private static openPostgres(url: string, schema: string | undefined): Database {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // Pool errors on idle clients (a restarted server) must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    if (schema) {
+      pool.on("connect", (client) => {
+        client.query(`set search_path to ${quoteIdent(schema)}`).catch(() => {});
+      });
+    }
+    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    return new Database(db, { kind: "postgres", url, schema }, () => db.destroy());
+  }
+
+  /** The schema Keyward's tables live in. */
+  get schema(): string {
+    return this.target.kind === "postgres" ? (this.target.schema ?? "public") : "public";
+  }
+
+  /**
+   * Brings the schema up to date. Safe when several replicas start at once: kysely's migrator holds a
+   * PostgreSQL advisory lock while it runs, so one replica migrates and the others find nothing left to do.
+   */
+  async migrate(): Promise<string[]> {
+    if (this.schema !== "public") {
+      await sql`create schema if not exists ${sql.id(this.schema)}`.execute(this.db).catch(async (err) => {
+        // Two replicas creating the same schema at once: the loser sees a unique violation, and the schema exists.
+        if (!(await this.schemaExists())) throw err;
+      });
+    }
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      migrationTableSchema: this.schema,
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  }
+
+  /** Whether every migration has been applied. */
+  async isMigrated(): Promise<boolean> {
+    const migrator = new Migrator({
+      db: this.db,
+      provider: migrationProvider,
+      migrationTableSchema: this.schema,
+    });
+    const migrations = await migrator.getMigrations();
+    return migrations.every((m) => m.executedAt !== undefined);
+  }
+
+  private async schemaExists(): Promise<boolean> {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from information_schema.schemata where schema_name = ${this.schema}
+    `.execute(this.db);
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /** Runs `fn` in one transaction: the change and its audit event commit together or not at all. */
+  transaction<T>(fn: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /** Answers when the database does. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+}
+
+/** Quotes an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,42 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Rate limit as stored: `requests` per `windowMs` plus `burst`. */
+export interface StoredRateLimit {
+  requests: number;
+  windowMs: number;
+  burst: number;
+}
+
+type Timestamp = ColumnType<Date, Date, Date>;
+
+/** The `keys` table: one row per API key; the key itself is never stored, only its HMAC. */
+export interface KeysTable {
+  id: string;
+  company_id: string;
+  name: string;
+  environment: string;
+  status: string;
+  scopes: string[];
+  ip_allowlist: string[];
+  metadata: ColumnType<Record<string, string>, string, string>;
+  tags: string[];
+  key_hash: Uint8Array;
+  pepper_id: string;
+  hint: string;
+  rate_limit: ColumnType<StoredRateLimit | null, string | null, string | null>;
+  expire_time: Date | null;
+  create_time: Timestamp;
+  update_time: Timestamp;
+  last_used_time: Date | null;
+  revoke_time: Date | null;
+  revoke_reason: string | null;
+  suspend_reason: string | null;
+  rotated_from_key_id: string | null;
+  rotated_to_key_id: string | null;
+  /** Bumped on every change, so concurrent admins can detect lost updates. */
+  revision: Generated<number>;
+}
+
+export type KeyRow = Selectable<KeysTable>;
+export type NewKeyRow = Insertable<KeysTable>;
+export type KeyRowUpdate = Updateable<KeysTable>;
