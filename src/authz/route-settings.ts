@@ -109,7 +109,10 @@ export function companyFromPath(template: readonly string[], path: string): stri
   return segments.length === template.length ? company : null;
 }
 
-/** A segment the upstream may resolve to another place: `.`, `..`, or an encoded dot, slash or backslash. */
+/**
+ * A segment the upstream may resolve to another place: `.`, `..`, an encoded dot, slash or backslash, or a
+ * literal backslash (which some servers read as a slash, turning `..\x` into a dot segment).
+ */
 function isDotSegment(s: string): boolean {
-  return s === "." || s === ".." || /%(2e|2f|5c)/i.test(s);
+  return s === "." || s === ".." || /%(2e|2f|5c)|\\/i.test(s);
 }
