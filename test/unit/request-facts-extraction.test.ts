@@ -173,6 +173,15 @@ describe("request attributes", () => {
   it("reads the source address as 16 bytes, IPv4 mapped", () => {
     expect(facts({ sourceIp: "10.1.2.3" }).sourceIp).toEqual(parseAddress("10.1.2.3"));
     expect(facts({ sourceIp: "2001:db8::1" }).sourceIp).toEqual(parseAddress("2001:db8::1"));
+    expect(facts({ sourceIp: "fe80::1%eth0" }).sourceIp).toEqual(parseAddress("fe80::1"));
+  });
+
+  it("keeps the source address as Envoy wrote it, only when it parses", () => {
+    expect(facts({ sourceIp: "10.1.2.3" }).sourceAddress).toBe("10.1.2.3");
+    expect(facts({ sourceIp: "::ffff:10.1.2.3" }).sourceAddress).toBe("::ffff:10.1.2.3");
+    expect(facts({ sourceIp: "not-an-ip" }).sourceAddress).toBeNull();
+    expect(facts({ pipe: true }).sourceAddress).toBeNull();
+    expect(facts({ noHttp: true, sourceIp: "10.1.2.3" }).sourceAddress).toBe("10.1.2.3");
   });
 
   it("has no source address when Envoy reports none, a pipe or an unparsable one", () => {
