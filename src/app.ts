@@ -7,6 +7,7 @@ import { observeInterceptor } from "./admin/observe.js";
 import { PageTokens } from "./admin/page-token.js";
 import { AuthzServer } from "./authz/authz-server.js";
 import { CheckService } from "./authz/check-service.js";
+import { KeyCache } from "./authz/key-cache.js";
 import { KeyVerifier } from "./authz/key-verifier.js";
 import type { Config } from "./config.js";
 import { Authorization } from "./gen/envoy/service/auth/v3/external_auth_pb.js";
@@ -16,13 +17,17 @@ import { KeyAdminService } from "./gen/keyward/admin/v1/key_admin_pb.js";
 import { KeyHasher, makePepper } from "./keys/hasher.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
+import { RateLimiter } from "./ratelimit/rate-limiter.js";
+import { RedisLimiter } from "./ratelimit/redis-limiter.js";
 import { HealthState, ServingStatus } from "./rpc/health.js";
 import { ReflectionIndex } from "./rpc/reflection.js";
 import { AuditRepository } from "./store/audit-repository.js";
+import { openChangeFeed } from "./store/change-feed.js";
 import { dataDirPepper, lockDataDir, writeServerHandle } from "./store/data-dir.js";
 import { Database } from "./store/database.js";
 import { KeyRepository } from "./store/key-repository.js";
-import { UsageRecorder } from "./usage/usage-recorder.js";
+import { TrafficRepository } from "./store/traffic-repository.js";
+import { TrafficRecorder } from "./usage/traffic-recorder.js";
 
 /** Everything the servers and commands share, built once from the config. */
 export interface AppContext {
@@ -34,6 +39,11 @@ export interface AppContext {
   hasher: KeyHasher;
   verifier: KeyVerifier;
   now: () => number;
+  /**
+   * Called after a transaction that changed a key commits, so this replica's cache drops it at once; other
+   * replicas hear of it through the change feed.
+   */
+  keyChanged: (keyId: string) => void;
 }
 
 /** Replacements for tests. */
@@ -73,6 +83,7 @@ export async function createContext(
       hasher,
       verifier: new KeyVerifier(keys, hasher, config.keyPrefix),
       now: overrides.now ?? Date.now,
+      keyChanged: () => {},
     };
     return {
       ctx,
@@ -115,7 +126,7 @@ export class App {
     readonly authz: AuthzServer,
     readonly admin: DualListener,
     readonly health: HealthState,
-    readonly usage: UsageRecorder,
+    readonly traffic: TrafficRecorder,
     private readonly cleanups: (() => Promise<void> | void)[],
   ) {}
 
@@ -125,17 +136,55 @@ export class App {
     const cleanups: (() => Promise<void> | void)[] = [release];
     try {
       const metrics = new Metrics();
-      const usage = new UsageRecorder(ctx.keys, logger);
-      usage.start(1000);
-      cleanups.unshift(() => usage.stop());
+      const trafficStore = new TrafficRepository(ctx.database);
+      const traffic = new TrafficRecorder(trafficStore, metrics, logger);
+      traffic.start(1000);
+      cleanups.unshift(() => traffic.stop());
       const health = new HealthState([Authorization.typeName, KeyAdminService.typeName]);
+      const cache = new KeyCache({
+        maxEntries: config.cacheSize,
+        ttlMs: config.cacheTtlMs,
+        negativeTtlMs: 2000,
+        maxNegative: 10_000,
+        now: ctx.now,
+      });
+      const feed = await openChangeFeed(
+        ctx.database,
+        {
+          onChange: (id) => cache.invalidate(id),
+          onConnected: () => {
+            cache.clear();
+            cache.enabled = config.cacheSize > 0;
+            metrics.changeFeedConnected.set(1);
+          },
+          onDisconnected: () => {
+            cache.enabled = false;
+            cache.clear();
+            metrics.changeFeedConnected.set(0);
+          },
+        },
+        logger,
+      );
+      cleanups.unshift(() => feed.stop());
+      ctx.keyChanged = (id) => cache.invalidate(id);
+      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache);
+      const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
+      if (redis) cleanups.unshift(() => redis.close());
+      const limiter = new RateLimiter({
+        defaultLimit: config.defaultRateLimit,
+        redis,
+        now: ctx.now,
+        logger,
+        metrics,
+      });
       const check = new CheckService({
-        verifier: ctx.verifier,
+        verifier,
+        limiter,
         facts: { companyHeader: config.companyHeader },
         now: ctx.now,
         logger,
         metrics,
-        usage,
+        traffic,
       });
       const authz = await AuthzServer.start({
         listen: config.authzListen,
@@ -147,13 +196,18 @@ export class App {
       cleanups.unshift(() => authz.close());
       const localToken =
         config.store.kind === "pglite" && config.store.dataDir ? randomBytes(32).toString("base64url") : null;
-      const adminCtx = { ...ctx, pageTokens: new PageTokens(ctx.hasher.current.secret), usage };
+      const adminCtx = {
+        ...ctx,
+        pageTokens: new PageTokens(ctx.hasher.current.secret),
+        traffic,
+        trafficStore,
+      };
       const admin = await startAdminServer({
         listen: config.adminListen,
         keyAdmin: keyAdminService(adminCtx),
         interceptors: [
           observeInterceptor(metrics, logger),
-          adminAuthInterceptor({ verifier: ctx.verifier, localToken, dev: config.dev, now: ctx.now }),
+          adminAuthInterceptor({ verifier, localToken, dev: config.dev, now: ctx.now }),
         ],
         health,
         reflection: new ReflectionIndex([KeyAdminService, Health, ServerReflection]),
@@ -182,7 +236,7 @@ export class App {
         },
         "keyward serving",
       );
-      return new App(ctx, authz, admin, health, usage, cleanups);
+      return new App(ctx, authz, admin, health, traffic, cleanups);
     } catch (err) {
       await runAll(cleanups);
       throw err;

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseDuration } from "./cli/duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
+import type { RateLimitSpec } from "./keys/key-record.js";
 
 /** A listener address. */
 export interface ListenAddress {
@@ -25,6 +27,14 @@ export interface Config {
   logLevel: string;
   /** Admin API without an admin key, on loopback only. */
   dev: boolean;
+  /** The limit for keys that set none; null for no default limit. */
+  defaultRateLimit: RateLimitSpec | null;
+  /** Redis for global rate limits; null for per-replica limits. */
+  redisUrl: string | null;
+  /** Most verified keys cached per replica. */
+  cacheSize: number;
+  /** How long a cached key is trusted without a change notification. */
+  cacheTtlMs: number;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -77,6 +87,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     companyHeader,
     logLevel,
     dev: flags.dev ?? false,
+    defaultRateLimit: rateLimitConfig(env),
+    redisUrl: redisConfig(env),
+    cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
+    cacheTtlMs: durationSetting(env, "KEYWARD_CACHE_TTL", 30_000),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -145,4 +159,51 @@ export function parseListen(text: string, name: string): ListenAddress {
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/** `KEYWARD_RATE_LIMIT=<requests>/<window>` (e.g. `100/1s`, `6000/1m`) with `KEYWARD_RATE_LIMIT_BURST`. */
+function rateLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
+  const text = env.KEYWARD_RATE_LIMIT;
+  const burst = intSetting(env, "KEYWARD_RATE_LIMIT_BURST", 0, 0, 1_000_000_000);
+  if (!text) return null;
+  const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
+  const requests = Number(match?.[1]);
+  const windowMs = match ? parseDuration(match[2] as string) : undefined;
+  if (!match || !requests || requests > 1_000_000_000 || windowMs === undefined || windowMs > 86_400_000) {
+    throw new ConfigError(
+      'KEYWARD_RATE_LIMIT must be "<requests>/<window>", e.g. 100/1s or 6000/1m (window at most 1 day)',
+    );
+  }
+  return { requests, windowMs, burst };
+}
+
+function redisConfig(env: NodeJS.ProcessEnv): string | null {
+  const url = env.KEYWARD_REDIS_URL;
+  if (!url) return null;
+  if (!/^rediss?:\/\//.test(url))
+    throw new ConfigError("KEYWARD_REDIS_URL must be a redis:// or rediss:// URL");
+  return url;
+}
+
+function intSetting(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h`);
+  return ms;
 }

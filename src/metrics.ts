@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The Prometheus metrics Keyward exports on the admin listener's /metrics. */
 export class Metrics {
@@ -30,6 +30,44 @@ export class Metrics {
     name: "keyward_admin_calls_total",
     help: "KeyAdmin calls by method and result code.",
     labelNames: ["method", "code"] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitFallbacks = new Counter({
+    name: "keyward_ratelimit_fallbacks_total",
+    help: "Rate-limit decisions made locally because Redis was unavailable.",
+    registers: [this.registry],
+  });
+
+  readonly rateLimitDegraded = new Gauge({
+    name: "keyward_ratelimit_degraded",
+    help: "1 while Redis is unavailable and rate limits are enforced per replica.",
+    registers: [this.registry],
+  });
+
+  readonly cacheEvents = new Counter({
+    name: "keyward_key_cache_events_total",
+    help: "Key cache lookups by result (hit, negative_hit, miss) and invalidations.",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
+
+  readonly changeFeedConnected = new Gauge({
+    name: "keyward_change_feed_connected",
+    help: "1 while the key change feed (LISTEN) is connected; the key cache is bypassed while it is 0.",
+    registers: [this.registry],
+  });
+
+  readonly trafficDropped = new Counter({
+    name: "keyward_traffic_records_dropped_total",
+    help: "Usage and authentication-audit records dropped because the in-memory buffer was full.",
+    registers: [this.registry],
+  });
+
+  readonly trafficFlushes = new Counter({
+    name: "keyward_traffic_flushes_total",
+    help: "Batched writes of usage and authentication audit, by result.",
+    labelNames: ["result"] as const,
     registers: [this.registry],
   });
 }

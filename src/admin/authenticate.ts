@@ -57,6 +57,7 @@ async function authenticate(
     problem: verification.kind === "malformed" ? { code: "malformed_key" } : null,
     credential,
     sourceIp: sourceIp ? (parseAddress(sourceIp) ?? null) : null,
+    sourceAddress: sourceIp,
     method: "",
     path: "",
     companySelector: null,

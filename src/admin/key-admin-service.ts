@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
-import type { UsageRecorder } from "../usage/usage-recorder.js";
+import type { TrafficRepository } from "../store/traffic-repository.js";
+import type { TrafficRecorder } from "../usage/traffic-recorder.js";
 import type { AdminContext } from "./admin-context.js";
 import { createKeyHandler } from "./handlers/create-key.js";
 import { getKeyHandler } from "./handlers/get-key.js";
@@ -13,7 +14,7 @@ import { updateKeyHandler } from "./handlers/update-key.js";
 
 /** keyward.admin.v1.KeyAdminService: one handler per RPC. */
 export function keyAdminService(
-  ctx: AdminContext & { usage: UsageRecorder },
+  ctx: AdminContext & { traffic: TrafficRecorder; trafficStore: TrafficRepository },
 ): ServiceImpl<typeof KeyAdminService> {
   return {
     createKey: createKeyHandler(ctx),

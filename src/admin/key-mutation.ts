@@ -24,7 +24,7 @@ export async function mutateKey(
 ): Promise<KeyRecord> {
   requireKeyId(keyId);
   const now = new Date(ctx.now());
-  return ctx.database.transaction(async (trx) => {
+  const updated = await ctx.database.transaction(async (trx) => {
     const keys = new KeyRepository(trx);
     const before = await keys.findByIdForUpdate(keyId);
     if (!before || !canManage(caller.principal, before.companyId)) throw keyNotFound(keyId);
@@ -41,6 +41,8 @@ export async function mutateKey(
     });
     return after;
   });
+  ctx.keyChanged(keyId);
+  return updated;
 }
 
 /** The key `keyId`, if the caller may see it; NOT_FOUND otherwise, whoever owns it. */

@@ -41,8 +41,15 @@ export function overwrite(key: string, value: string): HeaderValueOption {
   });
 }
 
-/** The allow answer: identity headers for the upstream, secret headers stripped, dynamic metadata. */
-export function allowResponse(allow: Allow, extraHeaders: readonly HeaderValueOption[] = []): CheckResponse {
+/**
+ * The allow answer: identity headers for the upstream, secret headers stripped, dynamic metadata, and
+ * `responseHeaders` (rate-limit budget) for the client.
+ */
+export function allowResponse(
+  allow: Allow,
+  extraHeaders: readonly HeaderValueOption[] = [],
+  responseHeaders: readonly HeaderValueOption[] = [],
+): CheckResponse {
   const scopes = allow.scopes.join(" ");
   const metadata: JsonObject = {
     key_id: allow.keyId,
@@ -63,6 +70,7 @@ export function allowResponse(allow: Allow, extraHeaders: readonly HeaderValueOp
           ...extraHeaders,
         ],
         headersToRemove: SECRET_HEADERS,
+        responseHeadersToAdd: [...responseHeaders],
       },
     },
     dynamicMetadata: metadata,

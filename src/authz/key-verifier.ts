@@ -1,28 +1,53 @@
 import { parseKey } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
 import type { KeyRepository } from "../store/key-repository.js";
+import type { KeyCache } from "./key-cache.js";
 import { type VerifiedKey, verifiedKey } from "./verified-key.js";
 
 /** What a presented credential turned out to be. */
 export type Verification = { kind: "malformed" } | { kind: "unknown" } | { kind: "key"; key: VerifiedKey };
 
-/** Resolves a presented credential to a stored key: offline checks first, then one indexed lookup. */
+const MALFORMED: Verification = { kind: "malformed" };
+const UNKNOWN: Verification = { kind: "unknown" };
+
+/**
+ * Resolves a presented credential to a stored key: offline checks first (a bad shape or checksum never costs
+ * a query), then the cache, then at most one indexed lookup, shared by concurrent requests for the same key.
+ */
 export class KeyVerifier {
+  private readonly inflight = new Map<string, Promise<VerifiedKey | null>>();
+
   constructor(
     private readonly keys: KeyRepository,
     private readonly hasher: KeyHasher,
     private readonly prefix: string,
+    private readonly cache?: KeyCache,
   ) {}
 
   async verify(credential: string): Promise<Verification> {
-    // A bad shape or checksum is answered here: random strings never cost a database query.
-    if (parseKey(credential, this.prefix) === "malformed") return { kind: "malformed" };
+    if (parseKey(credential, this.prefix) === "malformed") return MALFORMED;
     const candidates = this.hasher.candidates(credential);
+    const digest = (candidates[0] as { hash: Buffer }).hash.toString("hex");
+    let key = this.cache?.get(digest);
+    if (key === undefined) {
+      let pending = this.inflight.get(digest);
+      if (!pending) {
+        pending = this.load(candidates).finally(() => this.inflight.delete(digest));
+        this.inflight.set(digest, pending);
+        const generation = this.cache?.generation ?? 0;
+        pending.then((found) => this.cache?.set(digest, found, generation)).catch(() => {});
+      }
+      key = await pending;
+    }
+    return key ? { kind: "key", key } : UNKNOWN;
+  }
+
+  private async load(candidates: ReturnType<KeyHasher["candidates"]>): Promise<VerifiedKey | null> {
     const record = await this.keys.findByHash(candidates.map((c) => c.hash));
-    if (!record) return { kind: "unknown" };
+    if (!record) return null;
     const match = candidates.some(
       (c) => c.pepperId === record.pepperId && digestsEqual(c.hash, record.keyHash),
     );
-    return match ? { kind: "key", key: verifiedKey(record) } : { kind: "unknown" };
+    return match ? verifiedKey(record) : null;
   }
 }

@@ -14,6 +14,8 @@ export interface RequestFacts {
   credential: string | null;
   /** The caller's address as 16 bytes (IPv4 mapped), or null when Envoy reported none. */
   sourceIp: Uint8Array | null;
+  /** The caller's address as Envoy wrote it, for records. */
+  sourceAddress: string | null;
   method: string;
   /** The path without query or fragment. */
   path: string;
@@ -42,7 +44,8 @@ export function requestFacts(req: CheckRequest, options: FactOptions): RequestFa
   const facts: RequestFacts = {
     problem: null,
     credential: null,
-    sourceIp: sourceIp(req),
+    sourceIp: null,
+    sourceAddress: null,
     method: http?.method ?? "",
     path: stripQuery(http?.path ?? ""),
     companySelector: null,
@@ -50,6 +53,7 @@ export function requestFacts(req: CheckRequest, options: FactOptions): RequestFa
     route: NO_ROUTE,
     requestId: http?.id ?? "",
   };
+  readSource(req, facts);
   if (!attrs || !http) {
     facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
     return facts;
@@ -124,10 +128,11 @@ function readCredential(headers: Map<string, string>): string | { code: DenyCode
   return credential === "" ? { code: "missing_key" } : credential;
 }
 
-function sourceIp(req: CheckRequest): Uint8Array | null {
+function readSource(req: CheckRequest, facts: RequestFacts): void {
   const address = req.attributes?.source?.address?.address;
-  if (address?.case !== "socketAddress") return null;
-  return parseAddress(address.value.address) ?? null;
+  if (address?.case !== "socketAddress") return;
+  facts.sourceIp = parseAddress(address.value.address) ?? null;
+  if (facts.sourceIp) facts.sourceAddress = address.value.address;
 }
 
 function stripQuery(path: string): string {

@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
@@ -17,6 +18,8 @@ export class Database {
     readonly db: Kysely<DatabaseSchema>,
     readonly target: DatabaseTarget,
     private readonly onClose: () => Promise<void>,
+    /** The embedded engine, when there is one (for its in-process LISTEN). */
+    readonly pglite?: PGlite,
   ) {}
 
   /** Opens the store; nothing is migrated until `migrate()`. */
@@ -26,10 +29,15 @@ export class Database {
     const { PGliteDialect } = await import("./pglite-dialect.js");
     const pglite = await PGlite.create(target.dataDir ?? undefined);
     const db = new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
-    return new Database(db, target, async () => {
-      await db.destroy();
-      await pglite.close();
-    });
+    return new Database(
+      db,
+      target,
+      async () => {
+        await db.destroy();
+        await pglite.close();
+      },
+      pglite,
+    );
   }
 
   private static openPostgres(url: string, schema: string | undefined): Database {

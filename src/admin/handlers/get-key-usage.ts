@@ -7,7 +7,8 @@ import {
   KeyUsageSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
-import type { UsageRecorder } from "../../usage/usage-recorder.js";
+import type { TrafficRepository } from "../../store/traffic-repository.js";
+import type { TrafficRecorder } from "../../usage/traffic-recorder.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument } from "../errors.js";
 import { visibleKey } from "../key-mutation.js";
@@ -15,8 +16,13 @@ import { timestampInput } from "../request-input.js";
 
 const DAY_MS = 86_400_000;
 
-/** GetKeyUsage: when the key was last used, including uses this replica has not written yet. */
-export function getKeyUsageHandler(ctx: AdminContext & { usage: UsageRecorder }) {
+/**
+ * GetKeyUsage: counts and busiest endpoints in the window (as flushed, about once a second), and when the key
+ * was last used, including uses this replica has not written yet.
+ */
+export function getKeyUsageHandler(
+  ctx: AdminContext & { traffic: TrafficRecorder; trafficStore: TrafficRepository },
+) {
   return async (req: GetKeyUsageRequest, hctx: HandlerContext): Promise<KeyUsage> => {
     const v = new Violations();
     const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(ctx.now());
@@ -27,12 +33,16 @@ export function getKeyUsageHandler(ctx: AdminContext & { usage: UsageRecorder })
     if (!v.ok || !start || !end) throw invalidArgument(v.list);
     const key = await visibleKey(ctx, callerOf(hctx), req.keyId);
     const stored = key.lastUsedTime?.getTime() ?? 0;
-    const lastUsed = Math.max(stored, ctx.usage.pendingLastUsed(key.id) ?? 0);
+    const lastUsed = Math.max(stored, ctx.traffic.pendingLastUsed(key.id) ?? 0);
+    const usage = await ctx.trafficStore.usage(key.id, start, end);
     return create(KeyUsageSchema, {
       keyId: key.id,
       lastUsedTime: lastUsed > 0 ? timestampFromMs(lastUsed) : undefined,
       startTime: timestampFromDate(start),
       endTime: timestampFromDate(end),
+      requestCount: BigInt(usage.requests),
+      deniedCount: BigInt(usage.denied),
+      topEndpoints: usage.topEndpoints.map((e) => ({ ...e, requestCount: BigInt(e.requests) })),
     });
   };
 }

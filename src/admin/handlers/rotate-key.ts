@@ -33,7 +33,7 @@ export function rotateKeyHandler(ctx: AdminContext) {
       : DEFAULT_GRACE_MS;
     if (!v.ok || graceMs === undefined) throw invalidArgument(v.list);
     const now = new Date(ctx.now());
-    return ctx.database.transaction(async (trx) => {
+    const response = await ctx.database.transaction(async (trx) => {
       const keys = new KeyRepository(trx);
       const audit = new AuditRepository(trx);
       const old = await keys.findByIdForUpdate(req.keyId);
@@ -76,5 +76,7 @@ export function rotateKeyHandler(ctx: AdminContext) {
         previousKey: keyResource(previous),
       });
     });
+    ctx.keyChanged(req.keyId);
+    return response;
   };
 }

@@ -1,8 +1,12 @@
 import type { AuditEventsTable } from "./audit-events.js";
 import type { KeysTable } from "./keys.js";
+import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
 
 /** Every table Keyward owns. */
 export interface DatabaseSchema {
   keys: KeysTable;
   audit_events: AuditEventsTable;
+  key_usage: KeyUsageTable;
+  key_usage_endpoints: KeyUsageEndpointsTable;
+  auth_events: AuthEventsTable;
 }

@@ -1,0 +1,107 @@
+import type { VerifiedKey } from "./verified-key.js";
+
+/** Cache settings. */
+export interface KeyCacheOptions {
+  /** Most verified keys held; the least recently used go first. */
+  maxEntries: number;
+  /** How long a verified key is trusted without news from the change feed (bounds staleness if one is lost). */
+  ttlMs: number;
+  /** How long "no such key" is remembered: short, and bounded separately so a flood cannot evict real keys. */
+  negativeTtlMs: number;
+  maxNegative: number;
+  now: () => number;
+}
+
+interface Entry {
+  key: VerifiedKey;
+  expiresAt: number;
+}
+
+/**
+ * Verified keys in memory, by the hex digest of the presented secret. Entries leave on change notifications
+ * (by key id), on TTL, or all at once when the change feed reconnects. While the feed is down the cache is
+ * bypassed: without notifications nothing cached can be trusted.
+ */
+export class KeyCache {
+  private readonly positive = new Map<string, Entry>();
+  private readonly negative = new Map<string, number>();
+  private readonly digestOf = new Map<string, string>();
+  /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
+  private generationCounter = 0;
+  enabled = false;
+
+  constructor(private readonly options: KeyCacheOptions) {}
+
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  /** The key, `null` for a known-unknown digest, undefined for a miss. */
+  get(digest: string): VerifiedKey | null | undefined {
+    if (!this.enabled) return undefined;
+    const now = this.options.now();
+    const entry = this.positive.get(digest);
+    if (entry) {
+      if (entry.expiresAt <= now) {
+        this.drop(digest, entry.key.id);
+        return undefined;
+      }
+      // Re-insert to mark as recently used: Map iteration order is the LRU order.
+      this.positive.delete(digest);
+      this.positive.set(digest, entry);
+      return entry.key;
+    }
+    const negativeUntil = this.negative.get(digest);
+    if (negativeUntil !== undefined) {
+      if (negativeUntil > now) return null;
+      this.negative.delete(digest);
+    }
+    return undefined;
+  }
+
+  /** Remembers a lookup result, unless an invalidation happened since `generation` was read. */
+  set(digest: string, key: VerifiedKey | null, generation: number): void {
+    if (!this.enabled || generation !== this.generationCounter) return;
+    const now = this.options.now();
+    if (key === null) {
+      if (this.negative.size >= this.options.maxNegative) this.evictOldest(this.negative);
+      this.negative.set(digest, now + this.options.negativeTtlMs);
+      return;
+    }
+    if (this.positive.size >= this.options.maxEntries) {
+      const oldest = this.positive.keys().next().value;
+      if (oldest !== undefined) this.drop(oldest, this.positive.get(oldest)?.key.id);
+    }
+    this.positive.set(digest, { key, expiresAt: now + this.options.ttlMs });
+    this.digestOf.set(key.id, digest);
+  }
+
+  /** Forgets one key: it changed. */
+  invalidate(keyId: string): void {
+    this.generationCounter++;
+    const digest = this.digestOf.get(keyId);
+    if (digest !== undefined) this.drop(digest, keyId);
+  }
+
+  /** Forgets everything: notifications may have been missed. */
+  clear(): void {
+    this.generationCounter++;
+    this.positive.clear();
+    this.negative.clear();
+    this.digestOf.clear();
+  }
+
+  get size(): { positive: number; negative: number } {
+    return { positive: this.positive.size, negative: this.negative.size };
+  }
+
+  private drop(digest: string, keyId: string | undefined): void {
+    this.positive.delete(digest);
+    if (keyId !== undefined) this.digestOf.delete(keyId);
+  }
+
+  private evictOldest(map: Map<string, unknown>): void {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+}

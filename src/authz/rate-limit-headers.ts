@@ -1,0 +1,20 @@
+import type { HeaderValueOption } from "../gen/envoy/config/core/v3/base_pb.js";
+import type { RateLimitSpec } from "../keys/key-record.js";
+import type { LimitResult } from "../ratelimit/gcra.js";
+import { overwrite } from "./check-response.js";
+
+/**
+ * The rate-limit headers a client sees: the IETF draft's structured `ratelimit-policy` (quota `q` per window
+ * `w` seconds) and `ratelimit` (remaining `r`, seconds to full `t`), plus the widespread x-ratelimit-* trio.
+ */
+export function rateLimitHeaders(spec: RateLimitSpec, result: LimitResult): HeaderValueOption[] {
+  const windowSeconds = Math.max(1, Math.round(spec.windowMs / 1000));
+  const resetSeconds = Math.ceil(result.resetMs / 1000);
+  return [
+    overwrite("ratelimit-policy", `"key";q=${spec.requests};w=${windowSeconds}`),
+    overwrite("ratelimit", `"key";r=${result.remaining};t=${resetSeconds}`),
+    overwrite("x-ratelimit-limit", String(spec.requests)),
+    overwrite("x-ratelimit-remaining", String(result.remaining)),
+    overwrite("x-ratelimit-reset", String(resetSeconds)),
+  ];
+}

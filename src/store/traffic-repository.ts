@@ -1,0 +1,165 @@
+import { sql } from "kysely";
+import type { TrafficBatch } from "../usage/traffic-batch.js";
+import type { Database } from "./database.js";
+
+const CHUNK = 500;
+
+/** Per-key usage over a time window. */
+export interface UsageSummary {
+  requests: number;
+  denied: number;
+  byCompany: { companyId: string; requests: number; denied: number }[];
+  topEndpoints: { method: string; path: string; requests: number }[];
+}
+
+/** Writes batched usage and authentication audit, and reads them back. */
+export class TrafficRepository {
+  constructor(private readonly database: Database) {}
+
+  /** Adds a batch to the stored counters in one transaction: all of it lands, or none of it. */
+  async write(batch: TrafficBatch): Promise<void> {
+    await this.database.transaction(async (trx) => {
+      for (const rows of chunks([...batch.usage.values()])) {
+        await trx
+          .insertInto("key_usage")
+          .values(
+            rows.map((u) => ({
+              key_id: u.keyId,
+              company_id: u.companyId,
+              minute: new Date(u.minute),
+              request_count: u.requests,
+              denied_count: u.denied,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(["key_id", "minute", "company_id"]).doUpdateSet({
+              request_count: sql`key_usage.request_count + excluded.request_count`,
+              denied_count: sql`key_usage.denied_count + excluded.denied_count`,
+            }),
+          )
+          .execute();
+      }
+      for (const rows of chunks([...batch.endpoints.values()])) {
+        await trx
+          .insertInto("key_usage_endpoints")
+          .values(
+            rows.map((e) => ({
+              key_id: e.keyId,
+              minute: new Date(e.minute),
+              method: e.method,
+              path: e.path,
+              request_count: e.requests,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(["key_id", "minute", "method", "path"]).doUpdateSet({
+              request_count: sql`key_usage_endpoints.request_count + excluded.request_count`,
+            }),
+          )
+          .execute();
+      }
+      for (const rows of chunks([...batch.auth.values()])) {
+        await trx
+          .insertInto("auth_events")
+          .values(
+            rows.map((a) => ({
+              minute: new Date(a.minute),
+              key_id: a.keyId,
+              company_id: a.companyId,
+              source_ip: a.sourceIp,
+              outcome: a.outcome,
+              count: a.count,
+              source_ips: [...a.sourceIps],
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(["minute", "key_id", "company_id", "source_ip", "outcome"]).doUpdateSet({
+              count: sql`auth_events.count + excluded.count`,
+              source_ips: sql`(select coalesce(array_agg(distinct ip), '{}') from (
+                select unnest(auth_events.source_ips || excluded.source_ips) as ip limit 64) s)`,
+            }),
+          )
+          .execute();
+      }
+      for (const [id, t] of batch.lastUsed) {
+        await trx
+          .updateTable("keys")
+          .set({ last_used_time: new Date(t) })
+          .where("id", "=", id)
+          .where((eb) => eb.or([eb("last_used_time", "is", null), eb("last_used_time", "<", new Date(t))]))
+          .execute();
+      }
+    });
+  }
+
+  /** Usage of `keyId` in [start, end): totals, per acting company, and the busiest endpoints. */
+  async usage(keyId: string, start: Date, end: Date, topN = 10): Promise<UsageSummary> {
+    const db = this.database.db;
+    const byCompany = await db
+      .selectFrom("key_usage")
+      .select([
+        "company_id",
+        sql<string>`sum(request_count)`.as("requests"),
+        sql<string>`sum(denied_count)`.as("denied"),
+      ])
+      .where("key_id", "=", keyId)
+      .where("minute", ">=", floorMinute(start))
+      .where("minute", "<", end)
+      .groupBy("company_id")
+      .orderBy("company_id")
+      .execute();
+    const top = await db
+      .selectFrom("key_usage_endpoints")
+      .select(["method", "path", sql<string>`sum(request_count)`.as("requests")])
+      .where("key_id", "=", keyId)
+      .where("minute", ">=", floorMinute(start))
+      .where("minute", "<", end)
+      .groupBy(["method", "path"])
+      .orderBy(sql`sum(request_count)`, "desc")
+      .orderBy("path")
+      .limit(topN)
+      .execute();
+    const companies = byCompany.map((r) => ({
+      companyId: r.company_id,
+      requests: Number(r.requests),
+      denied: Number(r.denied),
+    }));
+    return {
+      requests: companies.reduce((n, c) => n + c.requests, 0),
+      denied: companies.reduce((n, c) => n + c.denied, 0),
+      byCompany: companies,
+      topEndpoints: top.map((r) => ({ method: r.method, path: r.path, requests: Number(r.requests) })),
+    };
+  }
+
+  /** Authentication events, newest first, by key, company or source IP, after the id `beforeId`. */
+  async authEvents(filter: {
+    keyId?: string | undefined;
+    companyId?: string | undefined;
+    sourceIp?: string | undefined;
+    outcome?: string | undefined;
+    since?: Date | undefined;
+    until?: Date | undefined;
+    beforeId?: string | undefined;
+    limit: number;
+  }) {
+    let q = this.database.db.selectFrom("auth_events").selectAll();
+    if (filter.keyId) q = q.where("key_id", "=", filter.keyId);
+    if (filter.companyId) q = q.where("company_id", "=", filter.companyId);
+    if (filter.sourceIp) q = q.where("source_ip", "=", filter.sourceIp);
+    if (filter.outcome) q = q.where("outcome", "=", filter.outcome);
+    if (filter.since) q = q.where("minute", ">=", floorMinute(filter.since));
+    if (filter.until) q = q.where("minute", "<", filter.until);
+    if (filter.beforeId) q = q.where("id", "<", filter.beforeId as never);
+    const rows = await q.orderBy("id", "desc").limit(filter.limit).execute();
+    return rows.map((r) => ({ ...r, id: String(r.id), count: Number(r.count) }));
+  }
+}
+
+function floorMinute(d: Date): Date {
+  return new Date(d.getTime() - (d.getTime() % 60_000));
+}
+
+function* chunks<T>(items: T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}

@@ -1,0 +1,47 @@
+/** Usage of one key, acting for one company, in one minute. */
+export interface UsageBucket {
+  keyId: string;
+  companyId: string;
+  minute: number;
+  requests: number;
+  denied: number;
+}
+
+/** Allowed requests of one key to one endpoint in one minute. */
+export interface EndpointBucket {
+  keyId: string;
+  minute: number;
+  method: string;
+  path: string;
+  requests: number;
+}
+
+/**
+ * Authentication outcomes in one minute: for a known key (keyId set, its source IPs collected), or for
+ * failures without a known key (sourceIp set).
+ */
+export interface AuthBucket {
+  minute: number;
+  keyId: string;
+  companyId: string;
+  sourceIp: string;
+  outcome: string;
+  count: number;
+  sourceIps: Set<string>;
+}
+
+/** Everything gathered between two flushes. */
+export interface TrafficBatch {
+  usage: Map<string, UsageBucket>;
+  endpoints: Map<string, EndpointBucket>;
+  auth: Map<string, AuthBucket>;
+  lastUsed: Map<string, number>;
+}
+
+export function emptyBatch(): TrafficBatch {
+  return { usage: new Map(), endpoints: new Map(), auth: new Map(), lastUsed: new Map() };
+}
+
+export function batchSize(b: TrafficBatch): number {
+  return b.usage.size + b.endpoints.size + b.auth.size;
+}

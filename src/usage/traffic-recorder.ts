@@ -1,0 +1,179 @@
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import type { TrafficRepository } from "../store/traffic-repository.js";
+import { type AuthBucket, batchSize, emptyBatch, type TrafficBatch } from "./traffic-batch.js";
+
+const MINUTE = 60_000;
+/** Distinct endpoints kept per key per minute; the rest count as "(other)" so odd paths cannot blow memory. */
+const MAX_ENDPOINTS_PER_KEY = 64;
+/** Source IPs remembered per key per minute. */
+export const MAX_IPS_PER_BUCKET = 64;
+
+/** One request's outcome, as the Check path reports it. */
+export interface TrafficRecord {
+  /** "allow" or the denial code. */
+  outcome: string;
+  /** The key presented, when it is a known one. */
+  keyId: string | null;
+  /** The company the request acted (or tried to act) for, when known. */
+  companyId: string | null;
+  method: string;
+  path: string;
+  sourceIp: string | null;
+  now: number;
+}
+
+/**
+ * Aggregates usage and the authentication audit in memory, per minute, and writes them in batches: the Check
+ * path never waits on a database write. The buffer is bounded (what does not fit is dropped and counted); a
+ * failed write keeps its batch for the next flush; `stop()` writes what remains.
+ */
+export class TrafficRecorder {
+  private batch = emptyBatch();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly endpointCount = new Map<string, number>();
+
+  constructor(
+    private readonly repository: TrafficRepository,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    private readonly maxBuckets = 100_000,
+  ) {}
+
+  record(r: TrafficRecord): void {
+    const minute = r.now - (r.now % MINUTE);
+    const b = this.batch;
+    if (r.keyId !== null) {
+      if (r.outcome === "allow") {
+        const prior = b.lastUsed.get(r.keyId);
+        if (prior === undefined || prior < r.now) b.lastUsed.set(r.keyId, r.now);
+      }
+      const company = r.companyId ?? "";
+      const usageKey = `${r.keyId}\u0000${company}\u0000${minute}`;
+      let usage = b.usage.get(usageKey);
+      if (!usage) {
+        if (this.full()) return;
+        usage = { keyId: r.keyId, companyId: company, minute, requests: 0, denied: 0 };
+        b.usage.set(usageKey, usage);
+      }
+      if (r.outcome === "allow") {
+        usage.requests++;
+        this.endpoint(r.keyId, minute, r.method, r.path);
+      } else {
+        usage.denied++;
+      }
+      this.auth(minute, r.keyId, company, "", r.outcome, r.sourceIp);
+    } else {
+      this.auth(minute, "", "", r.sourceIp ?? "", r.outcome, null);
+    }
+  }
+
+  private endpoint(keyId: string, minute: number, method: string, rawPath: string): void {
+    const perKey = `${keyId}\u0000${minute}`;
+    let path = rawPath.slice(0, 256);
+    let key = `${perKey}\u0000${method}\u0000${path}`;
+    if (!this.batch.endpoints.has(key)) {
+      const n = this.endpointCount.get(perKey) ?? 0;
+      if (n >= MAX_ENDPOINTS_PER_KEY) {
+        path = "(other)";
+        key = `${perKey}\u0000${method}\u0000${path}`;
+      } else {
+        this.endpointCount.set(perKey, n + 1);
+      }
+    }
+    const bucket = this.batch.endpoints.get(key);
+    if (bucket) bucket.requests++;
+    else if (!this.full())
+      this.batch.endpoints.set(key, { keyId, minute, method: method.slice(0, 16), path, requests: 1 });
+  }
+
+  private auth(
+    minute: number,
+    keyId: string,
+    companyId: string,
+    sourceIp: string,
+    outcome: string,
+    ip: string | null,
+  ) {
+    const key = `${minute}\u0000${keyId}\u0000${companyId}\u0000${sourceIp}\u0000${outcome}`;
+    let bucket: AuthBucket | undefined = this.batch.auth.get(key);
+    if (!bucket) {
+      if (this.full()) return;
+      bucket = { minute, keyId, companyId, sourceIp, outcome, count: 0, sourceIps: new Set() };
+      this.batch.auth.set(key, bucket);
+    }
+    bucket.count++;
+    if (ip && bucket.sourceIps.size < MAX_IPS_PER_BUCKET) bucket.sourceIps.add(ip);
+  }
+
+  private full(): boolean {
+    if (batchSize(this.batch) < this.maxBuckets) return false;
+    this.metrics.trafficDropped.inc();
+    return true;
+  }
+
+  /** The newest use of `keyId` this replica has not written yet. */
+  pendingLastUsed(keyId: string): number | undefined {
+    return this.batch.lastUsed.get(keyId);
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes what has gathered; flushes never overlap. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBatch());
+    return this.flushing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.batch;
+    if (batchSize(batch) === 0 && batch.lastUsed.size === 0) return;
+    this.batch = emptyBatch();
+    this.endpointCount.clear();
+    try {
+      await this.repository.write(batch);
+      this.metrics.trafficFlushes.inc({ result: "ok" });
+    } catch (err) {
+      this.metrics.trafficFlushes.inc({ result: "error" });
+      this.logger.warn({ err }, "usage and audit flush failed; keeping the batch for the next one");
+      this.restore(batch);
+    }
+  }
+
+  /** Puts a batch that failed to write back in front of what arrived since. */
+  private restore(failed: TrafficBatch): void {
+    const current = this.batch;
+    this.batch = failed;
+    for (const [k, v] of current.usage) {
+      const u = failed.usage.get(k);
+      if (u) {
+        u.requests += v.requests;
+        u.denied += v.denied;
+      } else failed.usage.set(k, v);
+    }
+    for (const [k, v] of current.endpoints) {
+      const e = failed.endpoints.get(k);
+      if (e) e.requests += v.requests;
+      else failed.endpoints.set(k, v);
+    }
+    for (const [k, v] of current.auth) {
+      const a = failed.auth.get(k);
+      if (a) {
+        a.count += v.count;
+        for (const ip of v.sourceIps) if (a.sourceIps.size < MAX_IPS_PER_BUCKET) a.sourceIps.add(ip);
+      } else failed.auth.set(k, v);
+    }
+    for (const [k, t] of current.lastUsed) if ((failed.lastUsed.get(k) ?? 0) < t) failed.lastUsed.set(k, t);
+  }
+
+  /** Stops the timer and writes everything that remains. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (batchSize(this.batch) > 0) await this.flush();
+  }
+}
