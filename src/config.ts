@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIPv4 } from "node:net";
 import { resolve } from "node:path";
 import { parseDuration } from "./cli/duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
@@ -75,11 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
   const config: Config = {
     authzListen: parseListen(
       flags.authzListen ?? env.KEYWARD_AUTHZ_LISTEN ?? "127.0.0.1:9191",
-      flags.authzListen ? "--authz-listen" : "KEYWARD_AUTHZ_LISTEN",
+      flags.authzListen !== undefined ? "--authz-listen" : "KEYWARD_AUTHZ_LISTEN",
     ),
     adminListen: parseListen(
       flags.adminListen ?? env.KEYWARD_ADMIN_LISTEN ?? "127.0.0.1:8181",
-      flags.adminListen ? "--admin-listen" : "KEYWARD_ADMIN_LISTEN",
+      flags.adminListen !== undefined ? "--admin-listen" : "KEYWARD_ADMIN_LISTEN",
     ),
     store,
     peppers,
@@ -156,9 +157,9 @@ export function parseListen(text: string, name: string): ListenAddress {
   return { host: (match[1] ?? match[2]) as string, port };
 }
 
-/** Whether `host` only accepts connections from this machine. */
+/** Whether `host` only accepts connections from this machine. A hostname like `127.example.com` is not. */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
+  return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
 }
 
 /** `KEYWARD_RATE_LIMIT=<requests>/<window>` (e.g. `100/1s`, `6000/1m`) with `KEYWARD_RATE_LIMIT_BURST`. */

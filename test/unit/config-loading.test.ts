@@ -1,0 +1,275 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  ConfigError,
+  type ConfigFlags,
+  decodePepper,
+  isLoopback,
+  loadConfig,
+  parseListen,
+} from "../../src/config.js";
+
+const HEX_PEPPER = "a1".repeat(32);
+const BASE64_PEPPER = Buffer.alloc(32, 0x5a).toString("base64");
+const dir = mkdtempSync(join(tmpdir(), "keyward-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The ConfigError `loadConfig` throws; fails the test when it does not throw one. */
+function configError(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): string {
+  try {
+    loadConfig(env, flags);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).name).toBe("ConfigError");
+    const message = (err as Error).message;
+    expect(message).not.toContain("\n");
+    return message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("defaults", () => {
+  it("uses loopback listeners, embedded PGlite in ./.keyward and the sk prefix", () => {
+    expect(loadConfig({})).toMatchObject({
+      authzListen: { host: "127.0.0.1", port: 9191 },
+      adminListen: { host: "127.0.0.1", port: 8181 },
+      store: { kind: "pglite", dataDir: resolve("./.keyward") },
+      peppers: [],
+      keyPrefix: "sk",
+      companyHeader: "x-keyward-company",
+      logLevel: "info",
+      dev: false,
+    });
+  });
+});
+
+describe("environment settings", () => {
+  it("reads every listener, store and naming setting", () => {
+    const config = loadConfig({
+      KEYWARD_AUTHZ_LISTEN: "0.0.0.0:10000",
+      KEYWARD_ADMIN_LISTEN: "[::]:0",
+      KEYWARD_DATA_DIR: join(dir, "data"),
+      KEYWARD_KEY_PREFIX: "acme9",
+      KEYWARD_COMPANY_HEADER: "X-Tenant-Id",
+      KEYWARD_LOG_LEVEL: "debug",
+      KEYWARD_PEPPER: HEX_PEPPER,
+    });
+    expect(config).toMatchObject({
+      authzListen: { host: "0.0.0.0", port: 10000 },
+      adminListen: { host: "::", port: 0 },
+      store: { kind: "pglite", dataDir: join(dir, "data") },
+      keyPrefix: "acme9",
+      companyHeader: "x-tenant-id",
+      logLevel: "debug",
+    });
+    expect(config.peppers.map((p) => p.toString("hex"))).toEqual([HEX_PEPPER]);
+  });
+
+  it("resolves a relative data dir to an absolute one", () => {
+    expect(loadConfig({ KEYWARD_DATA_DIR: "rel/dir" }).store).toEqual({
+      kind: "pglite",
+      dataDir: resolve("rel/dir"),
+    });
+  });
+
+  it.each([[{ KEYWARD_DATABASE_URL: "memory://" }], [{ KEYWARD_DATA_DIR: "memory://" }]])(
+    "runs in memory with %j",
+    (env) => {
+      expect(loadConfig(env).store).toEqual({ kind: "pglite", dataDir: null });
+    },
+  );
+
+  it.each(["postgres://u:p@db:5432/keyward", "postgresql://db/keyward"])("uses PostgreSQL at %s", (url) => {
+    expect(loadConfig({ KEYWARD_DATABASE_URL: url, KEYWARD_PEPPER: HEX_PEPPER }).store).toEqual({
+      kind: "postgres",
+      url,
+    });
+  });
+
+  it("refuses a database URL that is not postgres, without echoing it", () => {
+    const message = configError({
+      KEYWARD_DATABASE_URL: "mysql://root:hunter2@db/x",
+      KEYWARD_PEPPER: HEX_PEPPER,
+    });
+    expect(message).toContain("KEYWARD_DATABASE_URL");
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("refuses PostgreSQL without a pepper, saying which settings", () => {
+    const message = configError({ KEYWARD_DATABASE_URL: "postgres://db/keyward" });
+    expect(message).toContain("KEYWARD_PEPPER");
+    expect(message).toContain("KEYWARD_DATABASE_URL");
+  });
+
+  it.each(["a", "sk", "x9", "abcdefghijklmnop"])("accepts key prefix %j", (prefix) => {
+    expect(loadConfig({ KEYWARD_KEY_PREFIX: prefix }).keyPrefix).toBe(prefix);
+  });
+
+  it.each(["", "Sk", "1sk", "s_k", "s-k", "abcdefghijklmnopq", "sk ", "ск"])(
+    "refuses key prefix %j",
+    (prefix) => {
+      expect(configError({ KEYWARD_KEY_PREFIX: prefix })).toContain("KEYWARD_KEY_PREFIX");
+    },
+  );
+
+  it.each(["", "x_tenant", "x tenant", "a".repeat(65), "x-tenant:"])("refuses company header %j", (name) => {
+    expect(configError({ KEYWARD_COMPANY_HEADER: name })).toContain("KEYWARD_COMPANY_HEADER");
+  });
+
+  it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"])("accepts log level %s", (level) => {
+    expect(loadConfig({ KEYWARD_LOG_LEVEL: level }).logLevel).toBe(level);
+  });
+
+  it.each(["verbose", "INFO", ""])("refuses log level %j", (level) => {
+    expect(configError({ KEYWARD_LOG_LEVEL: level })).toContain("KEYWARD_LOG_LEVEL");
+  });
+});
+
+describe("listen addresses", () => {
+  it.each([
+    ["127.0.0.1:9191", "127.0.0.1", 9191],
+    ["localhost:1", "localhost", 1],
+    ["[::1]:65535", "::1", 65535],
+    ["[2001:db8::1]:80", "2001:db8::1", 80],
+    ["example.com:0", "example.com", 0],
+  ])("parses %s", (text, host, port) => {
+    expect(parseListen(text, "X")).toEqual({ host, port });
+  });
+
+  it.each([
+    "",
+    "localhost",
+    ":8080",
+    "127.0.0.1:",
+    "127.0.0.1:65536",
+    "127.0.0.1:123456",
+    "127.0.0.1:-1",
+    "127.0.0.1:80a",
+    "::1:8080",
+    "[::1]",
+    "[::1]8080",
+    "[localhost]:80",
+    "a:b:80",
+    "http://127.0.0.1:80",
+  ])("refuses %j, naming the setting and the value", (text) => {
+    expect(configError({ KEYWARD_AUTHZ_LISTEN: text })).toMatch(/^KEYWARD_AUTHZ_LISTEN must be host:port/);
+    expect(configError({ KEYWARD_ADMIN_LISTEN: text })).toContain(
+      `KEYWARD_ADMIN_LISTEN must be host:port, got "${text}"`,
+    );
+  });
+
+  it("lets flags override the environment", () => {
+    const env = { KEYWARD_AUTHZ_LISTEN: "127.0.0.1:1", KEYWARD_ADMIN_LISTEN: "127.0.0.1:2" };
+    const config = loadConfig(env, { authzListen: "127.0.0.1:3", adminListen: "[::1]:4" });
+    expect(config.authzListen).toEqual({ host: "127.0.0.1", port: 3 });
+    expect(config.adminListen).toEqual({ host: "::1", port: 4 });
+  });
+
+  it("names the flag, not the environment variable, when a flag is bad", () => {
+    const env = { KEYWARD_AUTHZ_LISTEN: "127.0.0.1:1", KEYWARD_ADMIN_LISTEN: "127.0.0.1:2" };
+    expect(configError(env, { authzListen: "nope" })).toContain("--authz-listen");
+    expect(configError(env, { adminListen: "nope" })).toContain("--admin-listen");
+    // `--admin-listen=` reaches the config as an empty string, and is still the flag's fault.
+    expect(configError(env, { adminListen: "" })).toContain("--admin-listen");
+  });
+});
+
+describe("peppers", () => {
+  it.each([
+    ["hex", HEX_PEPPER, HEX_PEPPER],
+    ["upper-case hex", HEX_PEPPER.toUpperCase(), HEX_PEPPER],
+    ["base64", BASE64_PEPPER, "5a".repeat(32)],
+    ["base64url", Buffer.alloc(33, 0xfb).toString("base64url"), "fb".repeat(33)],
+    ["padded with spaces", `  ${HEX_PEPPER}\n`, HEX_PEPPER],
+  ])("decodes %s", (_, text, hex) => {
+    expect(loadConfig({ KEYWARD_PEPPER: text }).peppers.map((p) => p.toString("hex"))).toEqual([hex]);
+  });
+
+  it("reads several comma-separated peppers, current first", () => {
+    const second = "b2".repeat(40);
+    const peppers = loadConfig({ KEYWARD_PEPPER: `${HEX_PEPPER}, ${second}` }).peppers;
+    expect(peppers.map((p) => p.toString("hex"))).toEqual([HEX_PEPPER, second]);
+  });
+
+  it("treats an empty or blank pepper as none", () => {
+    expect(loadConfig({ KEYWARD_PEPPER: "" }).peppers).toEqual([]);
+    expect(loadConfig({ KEYWARD_PEPPER: "  " }).peppers).toEqual([]);
+  });
+
+  it.each([
+    ["31 hex bytes", "ab".repeat(31), "decodes to 31 bytes"],
+    ["31 base64 bytes", Buffer.alloc(31, 1).toString("base64"), "decodes to 31 bytes"],
+    ["punctuation", "not a pepper!", "neither hex nor base64"],
+    ["too much padding", `${BASE64_PEPPER}==`, "neither hex nor base64"],
+  ])("refuses %s, naming the setting without echoing the secret", (_, text, reason) => {
+    const message = configError({ KEYWARD_PEPPER: text });
+    expect(message).toMatch(/^KEYWARD_PEPPER /);
+    expect(message).toContain(reason);
+    expect(message).not.toContain(text);
+  });
+
+  it("names the entry that is bad among several", () => {
+    expect(configError({ KEYWARD_PEPPER: `${HEX_PEPPER},abcd` })).toContain("KEYWARD_PEPPER (entry 2)");
+    expect(configError({ KEYWARD_PEPPER: `${HEX_PEPPER},` })).toContain("KEYWARD_PEPPER (entry 2)");
+  });
+
+  it("reads a pepper file, trailing newline and all", () => {
+    const file = join(dir, "pepper");
+    writeFileSync(file, `${HEX_PEPPER}\n`, { mode: 0o600 });
+    expect(loadConfig({ KEYWARD_PEPPER_FILE: file }).peppers.map((p) => p.toString("hex"))).toEqual([
+      HEX_PEPPER,
+    ]);
+  });
+
+  it("names the file setting when the file is bad or missing", () => {
+    const file = join(dir, "short-pepper");
+    writeFileSync(file, "abcd");
+    expect(configError({ KEYWARD_PEPPER_FILE: file })).toMatch(/^KEYWARD_PEPPER_FILE decodes to 2 bytes/);
+    expect(configError({ KEYWARD_PEPPER_FILE: join(dir, "absent") })).toBe(
+      "KEYWARD_PEPPER_FILE cannot be read: ENOENT",
+    );
+  });
+
+  it("refuses both a pepper and a pepper file", () => {
+    const file = join(dir, "both");
+    writeFileSync(file, HEX_PEPPER);
+    const message = configError({ KEYWARD_PEPPER: HEX_PEPPER, KEYWARD_PEPPER_FILE: file });
+    expect(message).toContain("KEYWARD_PEPPER");
+    expect(message).toContain("KEYWARD_PEPPER_FILE");
+  });
+
+  it("decodePepper takes exactly 32 bytes as enough", () => {
+    expect(decodePepper("00".repeat(32), "P")).toHaveLength(32);
+    expect(() => decodePepper("00".repeat(31), "P")).toThrow(ConfigError);
+  });
+});
+
+describe("--dev", () => {
+  it.each([
+    [{}],
+    [{ KEYWARD_AUTHZ_LISTEN: "localhost:0", KEYWARD_ADMIN_LISTEN: "[::1]:0" }],
+    [{ KEYWARD_AUTHZ_LISTEN: "127.0.0.2:0", KEYWARD_ADMIN_LISTEN: "127.255.255.254:0" }],
+  ])("runs on loopback listeners %j", (env) => {
+    expect(loadConfig(env, { dev: true }).dev).toBe(true);
+  });
+
+  it.each([
+    [{ KEYWARD_ADMIN_LISTEN: "0.0.0.0:8181" }, {}],
+    [{ KEYWARD_AUTHZ_LISTEN: "[::]:9191" }, {}],
+    [{}, { adminListen: "10.0.0.1:8181" }],
+    [{}, { authzListen: "example.com:9191" }],
+    [{ KEYWARD_ADMIN_LISTEN: "127.attacker.example:8181" }, {}],
+    [{ KEYWARD_ADMIN_LISTEN: "127.0.0.1.nip.example:8181" }, {}],
+  ] as [NodeJS.ProcessEnv, ConfigFlags][])("refuses to run on %j %j", (env, flags) => {
+    expect(configError(env, { ...flags, dev: true })).toContain("--dev");
+  });
+
+  it("isLoopback accepts only loopback addresses and localhost", () => {
+    expect(["localhost", "::1", "127.0.0.1", "127.1.2.3"].map(isLoopback)).toEqual([true, true, true, true]);
+    expect(
+      ["0.0.0.0", "::", "10.0.0.1", "127.example.com", "1127.0.0.1", "example.com"].map(isLoopback),
+    ).toEqual([false, false, false, false, false, false]);
+  });
+});
