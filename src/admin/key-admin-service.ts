@@ -8,6 +8,7 @@ import { getKeyHandler } from "./handlers/get-key.js";
 import { getKeyUsageHandler } from "./handlers/get-key-usage.js";
 import { resumeKeyHandler, revokeKeyHandler, suspendKeyHandler } from "./handlers/lifecycle.js";
 import { listAuditEventsHandler } from "./handlers/list-audit-events.js";
+import { listAuthEventsHandler } from "./handlers/list-auth-events.js";
 import { listKeysHandler } from "./handlers/list-keys.js";
 import { rotateKeyHandler } from "./handlers/rotate-key.js";
 import { updateKeyHandler } from "./handlers/update-key.js";
@@ -27,5 +28,6 @@ export function keyAdminService(
     revokeKey: revokeKeyHandler(ctx),
     getKeyUsage: getKeyUsageHandler(ctx),
     listAuditEvents: listAuditEventsHandler(ctx),
+    listAuthEvents: listAuthEventsHandler(ctx),
   };
 }

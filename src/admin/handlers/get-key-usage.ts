@@ -43,6 +43,11 @@ export function getKeyUsageHandler(
       requestCount: BigInt(usage.requests),
       deniedCount: BigInt(usage.denied),
       topEndpoints: usage.topEndpoints.map((e) => ({ ...e, requestCount: BigInt(e.requests) })),
+      companies: usage.byCompany.map((c) => ({
+        companyId: c.companyId,
+        requestCount: BigInt(c.requests),
+        deniedCount: BigInt(c.denied),
+      })),
     });
   };
 }

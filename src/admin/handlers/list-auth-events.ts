@@ -1,0 +1,70 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext } from "@connectrpc/connect";
+import {
+  type ListAuthEventsRequest,
+  type ListAuthEventsResponse,
+  ListAuthEventsResponseSchema,
+} from "../../gen/keyward/admin/v1/key_admin_pb.js";
+import { Violations } from "../../keys/validation.js";
+import type { TrafficRepository } from "../../store/traffic-repository.js";
+import { type AdminContext, callerOf } from "../admin-context.js";
+import { invalidArgument, permissionDenied } from "../errors.js";
+import { visibleKey } from "../key-mutation.js";
+import { pageSize } from "../paging.js";
+import { canManage, isPlatform } from "../principal.js";
+import { timestampInput } from "../request-input.js";
+
+/**
+ * ListAuthEvents: the aggregated authentication audit, newest first. A company admin sees its own keys' events;
+ * failures with unknown keys belong to no company, so only platform admins read those.
+ */
+export function listAuthEventsHandler(ctx: AdminContext & { trafficStore: TrafficRepository }) {
+  return async (req: ListAuthEventsRequest, hctx: HandlerContext): Promise<ListAuthEventsResponse> => {
+    const caller = callerOf(hctx);
+    const { principal } = caller;
+    const v = new Violations();
+    const limit = pageSize(v, req.pageSize);
+    const since = req.startTime ? timestampInput(v, "start_time", req.startTime) : null;
+    const until = req.endTime ? timestampInput(v, "end_time", req.endTime) : null;
+    if (req.outcome.length > 64) v.add("outcome", "must be at most 64 characters");
+    if (req.sourceIp.length > 64) v.add("source_ip", "must be at most 64 characters");
+    if (req.sourceIp && !isPlatform(principal))
+      throw permissionDenied("only platform admins read events by source IP");
+    const companyId =
+      req.companyId || (isPlatform(principal) || principal.kind !== "key" ? undefined : principal.companyId);
+    const filter = {
+      keyId: req.keyId || undefined,
+      companyId,
+      sourceIp: req.sourceIp || undefined,
+      outcome: req.outcome || undefined,
+      since: since ?? undefined,
+      until: until ?? undefined,
+    };
+    const scope = JSON.stringify(["auth", principal, filter]);
+    const position = req.pageToken ? ctx.pageTokens.decode(scope, req.pageToken) : undefined;
+    if (req.pageToken && position?.length !== 1)
+      v.add("page_token", "is not a token from a previous page of this query");
+    if (!v.ok) throw invalidArgument(v.list);
+    if (req.keyId) await visibleKey(ctx, caller, req.keyId);
+    if (companyId !== undefined && !canManage(principal, companyId))
+      return create(ListAuthEventsResponseSchema, {});
+    const rows = await ctx.trafficStore.authEvents({ ...filter, beforeId: position?.[0], limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return create(ListAuthEventsResponseSchema, {
+      events: page.map((r) => ({
+        id: r.id,
+        minute: timestampFromDate(r.minute),
+        keyId: r.key_id,
+        companyId: r.company_id,
+        sourceIp: r.source_ip,
+        outcome: r.outcome,
+        count: BigInt(r.count),
+        sourceIps: r.source_ips,
+        distinctSourceIps: r.source_ips.length,
+      })),
+      nextPageToken: rows.length > limit && last ? ctx.pageTokens.encode(scope, [last.id]) : "",
+    });
+  };
+}
