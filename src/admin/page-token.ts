@@ -22,7 +22,10 @@ export class PageTokens {
   decode(scope: string, token: string): string[] | undefined {
     const [body, mac, extra] = token.split(".");
     if (!body || !mac || extra !== undefined || token.length > 1024) return undefined;
-    if (!digestsEqual(Buffer.from(mac, "base64url"), this.mac(scope, body))) return undefined;
+    // Compare the text, not decoded bytes: Node's base64 decoder skips stray characters and padding bits,
+    // so many strings decode to the same MAC and a decoded comparison would accept edited tokens.
+    const expected = Buffer.from(this.mac(scope, body).toString("base64url"));
+    if (!digestsEqual(Buffer.from(mac), expected)) return undefined;
     try {
       const position = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as unknown;
       return Array.isArray(position) && position.every((p) => typeof p === "string") ? position : undefined;
