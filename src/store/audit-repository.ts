@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "./database.js";
 import type { AuditEventRow } from "./schema/audit-events.js";
 
@@ -54,7 +55,7 @@ export class AuditRepository {
   }): Promise<AuditEventRow[]> {
     let q = this.db.selectFrom("audit_events").selectAll();
     if (filter.keyId) q = q.where("key_id", "=", filter.keyId);
-    if (filter.companyId) q = q.where("company_ids", "@>", [filter.companyId]);
+    if (filter.companyId) q = q.where("company_ids", "@>", sql<string[]>`array[${filter.companyId}]::text[]`);
     if (filter.action) q = q.where("action", "=", filter.action);
     if (filter.since) q = q.where("time", ">=", filter.since);
     if (filter.until) q = q.where("time", "<", filter.until);
