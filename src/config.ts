@@ -112,7 +112,8 @@ function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
     }
     return { kind: "postgres", url };
   }
-  const dir = env.KEYWARD_DATA_DIR ?? "./.keyward";
+  // An empty value (an unset variable interpolated by compose or a shell) means the default, not the cwd.
+  const dir = env.KEYWARD_DATA_DIR || "./.keyward";
   return { kind: "pglite", dataDir: dir === "memory://" ? null : resolve(dir) };
 }
 

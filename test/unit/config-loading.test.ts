@@ -67,6 +67,13 @@ describe("environment settings", () => {
     expect(config.peppers.map((p) => p.toString("hex"))).toEqual([HEX_PEPPER]);
   });
 
+  it("treats an empty data dir as unset rather than the working directory", () => {
+    expect(loadConfig({ KEYWARD_DATA_DIR: "" }).store).toEqual({
+      kind: "pglite",
+      dataDir: resolve("./.keyward"),
+    });
+  });
+
   it("resolves a relative data dir to an absolute one", () => {
     expect(loadConfig({ KEYWARD_DATA_DIR: "rel/dir" }).store).toEqual({
       kind: "pglite",
