@@ -9,7 +9,7 @@ import type { Metrics } from "../metrics.js";
 import { healthImpl, reflectionRoutes } from "../rpc/connect-services.js";
 import type { HealthState } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
-import { type DualListener, listenDual } from "./dual-listener.js";
+import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
 import { httpRoutes } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
 
@@ -39,7 +39,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
     },
     interceptors: options.interceptors,
     readMaxBytes: MAX_BODY,
-    contextValues: (req) => createContextValues().set(sourceIpKey, req.socket?.remoteAddress ?? null),
+    contextValues: (req) => createContextValues().set(sourceIpKey, peerAddress(req)),
     fallback: httpRoutes(options),
   });
   return listenDual(options.listen, handler);

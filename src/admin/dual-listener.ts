@@ -11,6 +11,19 @@ type Handler = (
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** HTTP/2 sessions run over a wrapper stream whose socket has no address: their peers are kept here. */
+const sessionPeers = new WeakMap<http2.Http2Session, string>();
+
+/** The address of the client that sent `req`, over HTTP/1.1 or h2c alike. */
+export function peerAddress(req: {
+  socket?: { remoteAddress?: string } | null;
+  stream?: unknown;
+}): string | null {
+  const session = (req.stream as http2.ServerHttp2Stream | undefined)?.session;
+  if (session) return sessionPeers.get(session) ?? null;
+  return req.socket?.remoteAddress ?? null;
+}
+
 /** A listening cleartext port that speaks HTTP/1.1 and h2c (prior knowledge) at once. */
 export interface DualListener {
   port: number;
@@ -28,8 +41,11 @@ export async function listenDual(listen: ListenAddress, handler: Handler): Promi
   );
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
+  let connectingAddress: string | undefined;
   h2.on("session", (session) => {
     sessions.add(session);
+    // Emitted synchronously while the connection below is handed over, so this is that connection's peer.
+    if (connectingAddress) sessionPeers.set(session, connectingAddress);
     session.on("close", () => sessions.delete(session));
   });
 
@@ -41,7 +57,9 @@ export async function listenDual(listen: ListenAddress, handler: Handler): Promi
       socket.pause();
       const n = Math.min(first.length, PREFACE.length);
       if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) {
+        connectingAddress = socket.remoteAddress;
         h2.emit("connection", prefixed(socket, first));
+        connectingAddress = undefined;
       } else {
         socket.unshift(first);
         h1.emit("connection", socket);
@@ -99,6 +117,5 @@ function prefixed(socket: net.Socket, first: Buffer): Duplex {
   });
   socket.on("end", () => stream.push(null));
   socket.on("close", () => stream.destroy());
-  Object.defineProperty(stream, "remoteAddress", { value: socket.remoteAddress });
   return stream;
 }
