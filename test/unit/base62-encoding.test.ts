@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BASE62, encodeBase62, isBase62, randomBase62 } from "../../src/keys/base62.js";
-import { decodeBase62 } from "./support/reference-crc32.js";
+import { decodeBase62 } from "./support/reference-codecs.js";
 
 describe("base62 alphabet", () => {
   it("is digits, then upper case, then lower case, each once", () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../src/keys/crc32.js";
-import { referenceCrc32 } from "./support/reference-crc32.js";
+import { referenceCrc32 } from "./support/reference-codecs.js";
 
 // zlib.crc32 arrived in Node 20.15; older Node 20 releases only have the bitwise reference to compare with.
 const zlibCrc32 = (zlib as { crc32?: (data: string | Uint8Array) => number }).crc32;

@@ -9,7 +9,7 @@ import {
   MAX_KEY_LENGTH,
   parseKey,
 } from "../../src/keys/format.js";
-import { decodeBase62, referenceCrc32 } from "./support/reference-crc32.js";
+import { decodeBase62, referenceCrc32 } from "./support/reference-codecs.js";
 
 const SCANNER_PATTERN = /^[a-z][a-z0-9]{0,15}_(live|test)_[0-9A-Za-z]{49}$/;
 const PREFIXES = ["sk", "a", "x9", "abcdefghijklmnop"];
