@@ -27,6 +27,19 @@ export interface AuthzServerOptions {
 
 const UNDECODABLE = deny("unsupported_request", { message: "The check request could not be decoded." });
 
+/**
+ * Stands in for a request that did not decode. grpc-js reads a null or undefined request as "no message" and
+ * fails the call, which Envoy would treat as an outage; a marker object reaches the handler instead.
+ */
+const NOT_DECODED = Symbol("not decoded");
+type Decoded = CheckRequest | { [NOT_DECODED]: true };
+
+/**
+ * Largest Check accepted. Envoy's request headers can reach 8 MiB (max_request_headers_kb), plus a buffered
+ * body when with_request_body is on; anything that large should still get a denial, not a transport error.
+ */
+const MAX_CHECK_BYTES = 32 * 1024 * 1024;
+
 /** The Envoy-facing listener: ext_authz Check, health and reflection over gRPC (h2c) on grpc-js. */
 export class AuthzServer {
   private constructor(
@@ -35,17 +48,17 @@ export class AuthzServer {
   ) {}
 
   static async start(options: AuthzServerOptions): Promise<AuthzServer> {
-    const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+    const server = new Server({ "grpc.max_receive_message_length": MAX_CHECK_BYTES });
     const [checkMethod] = Authorization.methods;
     if (!checkMethod) throw new Error("Authorization service has no Check method");
     const definition = {
       ...grpcMethod(checkMethod),
       // A request that does not decode is answered with a denial, not an RPC error Envoy would read as an outage.
-      requestDeserialize: (b: Buffer): CheckRequest | null => {
+      requestDeserialize: (b: Buffer): Decoded => {
         try {
           return fromBinary(CheckRequestSchema, b);
         } catch {
-          return null;
+          return { [NOT_DECODED]: true };
         }
       },
     };

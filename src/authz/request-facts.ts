@@ -65,11 +65,12 @@ export function requestFacts(req: CheckRequest, options: FactOptions): RequestFa
   }
   facts.route = route;
   const headers = readHeaders(http);
-  facts.companySelector = headers.get(options.companyHeader) ?? null;
+  // An empty header names no company: it is treated as absent.
+  facts.companySelector = headers.get(options.companyHeader) || null;
   if (route.companyFrom) {
     facts.routeCompany =
       route.companyFrom.kind === "header"
-        ? (headers.get(route.companyFrom.name) ?? null)
+        ? headers.get(route.companyFrom.name) || null
         : companyFromPath(route.companyFrom.template, facts.path);
   }
   const credential = readCredential(headers);

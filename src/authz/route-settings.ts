@@ -51,7 +51,8 @@ export function parseRouteSettings(
 ): RouteSettings | RouteSettingsError {
   const required = scopes.split(/\s+/).filter(Boolean);
   const badScope = required.find((s) => !isValidScope(s));
-  if (badScope !== undefined) return { error: `route setting scopes has an invalid scope "${badScope}"` };
+  // The bad value is not echoed: route settings are operator configuration, not something to show callers.
+  if (badScope !== undefined) return { error: "route setting scopes holds an invalid scope" };
   if (environment && environment !== "live" && environment !== "test") {
     return { error: `route setting environment must be "live" or "test"` };
   }
@@ -73,6 +74,7 @@ function parseCompanySource(text: string): CompanySource | RouteSettingsError {
       template.startsWith("/") &&
       segments.filter((s) => s === COMPANY_SEGMENT).length === 1 &&
       segments.every((s) => s === COMPANY_SEGMENT || !/[{}]/.test(s)) &&
+      !segments.some(isDotSegment) &&
       segments.every((s, i) => s !== "**" || i === segments.length - 1);
     if (!ok) {
       return { error: "route setting company_from must be path:<template> with one {company} segment" };
@@ -114,5 +116,5 @@ export function companyFromPath(template: readonly string[], path: string): stri
  * literal backslash (which some servers read as a slash, turning `..\x` into a dot segment).
  */
 function isDotSegment(s: string): boolean {
-  return s === "." || s === ".." || /%(2e|2f|5c)|\\/i.test(s);
+  return s === "." || s === ".." || s.startsWith(".;") || s.startsWith("..;") || /%(2e|2f|5c)|\\/i.test(s);
 }
