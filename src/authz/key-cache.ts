@@ -64,10 +64,14 @@ export class KeyCache {
     if (!this.enabled || generation !== this.generationCounter) return;
     const now = this.options.now();
     if (key === null) {
+      // Storing a digest again must not evict another entry to make room for one that is already there.
+      this.negative.delete(digest);
       if (this.negative.size >= this.options.maxNegative) this.evictOldest(this.negative);
       this.negative.set(digest, now + this.options.negativeTtlMs);
       return;
     }
+    const present = this.positive.get(digest);
+    if (present) this.drop(digest, present.key.id);
     if (this.positive.size >= this.options.maxEntries) {
       const oldest = this.positive.keys().next().value;
       if (oldest !== undefined) this.drop(oldest, this.positive.get(oldest)?.key.id);

@@ -75,8 +75,11 @@ export class TrafficRepository {
           .onConflict((oc) =>
             oc.columns(["minute", "key_id", "company_id", "source_ip", "outcome"]).doUpdateSet({
               count: sql`auth_events.count + excluded.count`,
-              source_ips: sql`(select coalesce(array_agg(distinct ip), '{}') from (
-                select unnest(auth_events.source_ips || excluded.source_ips) as ip limit 64) s)`,
+              // The union as a set, capped at 64, keeping the addresses seen first: distinct before limit.
+              source_ips: sql`(select coalesce(array_agg(ip order by seen), '{}') from (
+                select ip, min(n) as seen
+                from unnest(auth_events.source_ips || excluded.source_ips) with ordinality as u(ip, n)
+                group by ip order by seen limit 64) s)`,
             }),
           )
           .execute();

@@ -6,6 +6,8 @@ import { type AuthBucket, batchSize, emptyBatch, type TrafficBatch } from "./tra
 const MINUTE = 60_000;
 /** Distinct endpoints kept per key per minute; the rest count as "(other)" so odd paths cannot blow memory. */
 const MAX_ENDPOINTS_PER_KEY = 64;
+/** The endpoint bucket of a key's requests beyond MAX_ENDPOINTS_PER_KEY. */
+const OTHER = "(other)";
 /** Source IPs remembered per key per minute. */
 export const MAX_IPS_PER_BUCKET = 64;
 
@@ -69,23 +71,27 @@ export class TrafficRecorder {
     }
   }
 
-  private endpoint(keyId: string, minute: number, method: string, rawPath: string): void {
-    const perKey = `${keyId}\u0000${minute}`;
-    let path = rawPath.slice(0, 256);
-    let key = `${perKey}\u0000${method}\u0000${path}`;
+  private endpoint(keyId: string, minute: number, rawMethod: string, rawPath: string): void {
+    // The bucket key is made of exactly what is stored: two buckets of one batch that the table would see as
+    // one row fail the whole insert (and so every later flush). PostgreSQL text cannot hold NUL.
+    const method = rawMethod.slice(0, 16).replaceAll("\u0000", "");
+    let path = rawPath.slice(0, 256).replaceAll("\u0000", "");
+    let key = endpointKey(keyId, minute, method, path);
     if (!this.batch.endpoints.has(key)) {
+      const perKey = `${keyId}\u0000${minute}`;
       const n = this.endpointCount.get(perKey) ?? 0;
       if (n >= MAX_ENDPOINTS_PER_KEY) {
-        path = "(other)";
-        key = `${perKey}\u0000${method}\u0000${path}`;
+        path = OTHER;
+        key = endpointKey(keyId, minute, method, path);
+      } else if (this.full()) {
+        return;
       } else {
         this.endpointCount.set(perKey, n + 1);
       }
     }
     const bucket = this.batch.endpoints.get(key);
     if (bucket) bucket.requests++;
-    else if (!this.full())
-      this.batch.endpoints.set(key, { keyId, minute, method: method.slice(0, 16), path, requests: 1 });
+    else if (!this.full()) this.batch.endpoints.set(key, { keyId, minute, method, path, requests: 1 });
   }
 
   private auth(
@@ -155,10 +161,25 @@ export class TrafficRecorder {
         u.denied += v.denied;
       } else failed.usage.set(k, v);
     }
+    // The endpoint cap holds for the merged batch too: recount it, and fold what no longer fits into "(other)".
+    this.endpointCount.clear();
+    for (const e of failed.endpoints.values()) if (e.path !== OTHER) this.countEndpoint(e.keyId, e.minute);
     for (const [k, v] of current.endpoints) {
       const e = failed.endpoints.get(k);
-      if (e) e.requests += v.requests;
-      else failed.endpoints.set(k, v);
+      if (e) {
+        e.requests += v.requests;
+        continue;
+      }
+      const perKey = `${v.keyId}\u0000${v.minute}`;
+      if (v.path === OTHER || (this.endpointCount.get(perKey) ?? 0) < MAX_ENDPOINTS_PER_KEY) {
+        failed.endpoints.set(k, v);
+        if (v.path !== OTHER) this.countEndpoint(v.keyId, v.minute);
+        continue;
+      }
+      const otherKey = endpointKey(v.keyId, v.minute, v.method, OTHER);
+      const other = failed.endpoints.get(otherKey);
+      if (other) other.requests += v.requests;
+      else failed.endpoints.set(otherKey, { ...v, path: OTHER });
     }
     for (const [k, v] of current.auth) {
       const a = failed.auth.get(k);
@@ -170,10 +191,19 @@ export class TrafficRecorder {
     for (const [k, t] of current.lastUsed) if ((failed.lastUsed.get(k) ?? 0) < t) failed.lastUsed.set(k, t);
   }
 
+  private countEndpoint(keyId: string, minute: number): void {
+    const perKey = `${keyId}\u0000${minute}`;
+    this.endpointCount.set(perKey, (this.endpointCount.get(perKey) ?? 0) + 1);
+  }
+
   /** Stops the timer and writes everything that remains. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
     if (batchSize(this.batch) > 0) await this.flush();
   }
+}
+
+function endpointKey(keyId: string, minute: number, method: string, path: string): string {
+  return `${keyId}\u0000${minute}\u0000${method}\u0000${path}`;
 }
