@@ -1,0 +1,49 @@
+import { benchCheckRequest, writeRequestBody } from "./check-request.js";
+import { type BenchChild, type ChildPool, startChild } from "./child-process.js";
+import { grpcCheck, notAllowed } from "./grpc-check.js";
+import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
+import type { NullServerInfo } from "./null-server.js";
+import { BenchAbort, type Target } from "./scenario.js";
+
+const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
+
+/**
+ * Starts Keyward and the null handler, writes the framed request, and proves with one real grpc-js call
+ * to each that it ALLOWs that request: a bench of denials would measure the wrong path.
+ */
+export async function startCheckTargets(
+  pool: ChildPool,
+  startKeyward: (o?: KeywardServerOptions) => Promise<BenchChild<KeywardServerInfo>>,
+  tmpDir: string,
+): Promise<{ keyward: Target; null: Target }> {
+  const started = performance.now();
+  const [keyward, nul] = await Promise.all([
+    startKeyward(),
+    pool.add(startChild<NullServerInfo>("null", "./null-server.ts", {})),
+  ]).catch((err: unknown) => {
+    throw new BenchAbort(`the servers did not start: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const request = benchCheckRequest(keyward.info.secret);
+  const body = writeRequestBody(request, tmpDir);
+  for (const [name, port] of [
+    ["keyward", keyward.info.authzPort],
+    ["null", nul.info.authzPort],
+  ] as const) {
+    const why = notAllowed(await grpcCheck(port, request));
+    if (why)
+      throw new BenchAbort(`${name} does not ALLOW the bench request (${why}); nothing would be measured`);
+  }
+  console.log(
+    `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW`,
+  );
+  const url = (port: number) => `http://127.0.0.1:${port}${CHECK_PATH}`;
+  return {
+    keyward: {
+      name: "keyward",
+      url: url(keyward.info.authzPort),
+      bodyFile: body.file,
+      adminPort: keyward.info.adminPort,
+    },
+    null: { name: "null", url: url(nul.info.authzPort), bodyFile: body.file },
+  };
+}

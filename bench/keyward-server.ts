@@ -1,0 +1,94 @@
+/**
+ * Child entry: the real Keyward app (both listeners) on free loopback ports, with one minted key. Run by
+ * bench/run.ts through child-process.ts; not meant to be started by hand.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { createKey } from "../src/admin/key-creation.js";
+import { App } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import type { KeySpec } from "../src/keys/mint.js";
+import { createLogger } from "../src/logger.js";
+import { childOptions, serveParent } from "./child-protocol.js";
+
+/** How the parent wants this replica. */
+export interface KeywardServerOptions {
+  /** A postgres:// URL; in-memory PGlite when absent. */
+  databaseUrl?: string;
+  /** PostgreSQL schema; replicas that share one pass the same name. A fresh one when absent. */
+  schema?: string;
+  /** Hex pepper; replicas of one deployment must share it. Random when absent. */
+  pepper?: string;
+  /** The key minted at startup. */
+  key?: Partial<KeySpec>;
+}
+
+/** What the parent learns when the replica listens. */
+export interface KeywardServerInfo {
+  authzPort: number;
+  adminPort: number;
+  keyId: string;
+  secret: string;
+  store: string;
+  schema: string | null;
+  pepper: string;
+}
+
+/** The key the bench authenticates with, unless the parent asks for another. */
+const BENCH_KEY: KeySpec = {
+  companyId: "acme",
+  name: "bench",
+  scopes: ["candidates:read", "candidates:write"],
+  environment: "live",
+  expireTime: null,
+  ipAllowlist: [],
+  metadata: {},
+  tags: [],
+  rateLimit: null,
+};
+
+await serveParent<KeywardServerInfo>(async () => {
+  const options = childOptions<KeywardServerOptions>();
+  const pepper = options.pepper ?? randomBytes(32).toString("hex");
+  const ownSchema = options.databaseUrl && !options.schema ? `bench_${randomBytes(6).toString("hex")}` : null;
+  const schema = options.schema ?? ownSchema;
+  const config = loadConfig({
+    KEYWARD_AUTHZ_LISTEN: "127.0.0.1:0",
+    KEYWARD_ADMIN_LISTEN: "127.0.0.1:0",
+    KEYWARD_DATABASE_URL: options.databaseUrl ?? "memory://",
+    KEYWARD_PEPPER: pepper,
+    KEYWARD_LOG_LEVEL: "warn",
+  });
+  if (config.store.kind === "postgres") config.store.schema = schema ?? undefined;
+  const app = await App.start(config, createLogger(config.logLevel, process.stderr));
+  const mint = async (spec: Partial<KeySpec> | null) => {
+    const { key, secret } = await createKey(app.ctx, { ...BENCH_KEY, ...spec }, { actor: "bench" });
+    return { keyId: key.id, secret };
+  };
+  const first = await mint(options.key ?? null);
+  return {
+    info: {
+      authzPort: app.authz.port,
+      adminPort: app.admin.port,
+      ...first,
+      store: config.store.kind === "postgres" ? "postgresql" : "pglite (memory)",
+      schema,
+      pepper,
+    },
+    handlers: { mintKey: mint },
+    async shutdown() {
+      await app.destroy();
+      if (ownSchema && options.databaseUrl) await dropSchema(options.databaseUrl, ownSchema);
+    },
+  };
+});
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { runH2load } from "./h2load.js";
+import { checkOutcomes, outcomeDelta } from "./keyward-metrics.js";
+import type { LatencyStats } from "./latency.js";
+import type { BenchContext, Target } from "./scenario.js";
+
+/** One measured h2load run against one target. */
+export interface Measurement {
+  target: string;
+  requests: number;
+  reqPerSec: number;
+  latency: LatencyStats | null;
+  /** Why the figures cannot be trusted, or null. */
+  problem: string | null;
+}
+
+/** What to run: a request count, and an offered load per client when the run is not flat out. */
+export interface MeasureSpec {
+  requests: number;
+  rpsPerClient?: number;
+  /** How long the run should take; the hard time limit derives from it. */
+  expectedSec: number;
+}
+
+let runNumber = 0;
+
+/** A time-based run whose results are thrown away; returns its rate, to size the measured runs. */
+export async function warmUp(ctx: BenchContext, target: Target): Promise<number> {
+  const { settings } = ctx;
+  const result = await runH2load({
+    url: target.url,
+    bodyFile: target.bodyFile,
+    clients: settings.clients,
+    streams: settings.streams,
+    threads: settings.threads,
+    durationSec: settings.warmupSec,
+    timeoutMs: (settings.warmupSec + 30) * 1000,
+  });
+  return result.reqPerSec;
+}
+
+/**
+ * Runs h2load with a per-request log and computes latency percentiles from it. For Keyward, the outcome
+ * counters before and after must show exactly one allow per request: h2load only sees HTTP 200, which gRPC
+ * also uses for errors and which says nothing about the verdict.
+ */
+export async function measure(ctx: BenchContext, target: Target, spec: MeasureSpec): Promise<Measurement> {
+  const { settings } = ctx;
+  const before = target.adminPort ? await checkOutcomes(target.adminPort) : null;
+  const result = await runH2load({
+    url: target.url,
+    bodyFile: target.bodyFile,
+    clients: settings.clients,
+    streams: settings.streams,
+    threads: settings.threads,
+    requests: spec.requests,
+    ...(spec.rpsPerClient !== undefined ? { rpsPerClient: spec.rpsPerClient } : {}),
+    logFile: join(ctx.tmpDir, `run-${++runNumber}-${target.name}.log`),
+    timeoutMs: Math.max(30_000, spec.expectedSec * 4000),
+  });
+  const problems: string[] = [];
+  if (result.succeeded !== spec.requests) {
+    problems.push(
+      `${spec.requests - result.succeeded} of ${spec.requests} requests did not succeed (failed ${result.failed}, errored ${result.errored}, timeout ${result.timedOut})`,
+    );
+  }
+  if (result.latency && result.latency.count !== result.succeeded) {
+    problems.push(`h2load logged ${result.latency.count} timings for ${result.succeeded} successes`);
+  }
+  if (before && target.adminPort) {
+    const delta = outcomeDelta(before, await checkOutcomes(target.adminPort));
+    const { allow = 0, ...others } = delta;
+    if (allow !== result.succeeded || Object.keys(others).length > 0) {
+      problems.push(`answers were not all allows: ${JSON.stringify(delta)} for ${result.succeeded} requests`);
+    }
+  }
+  return {
+    target: target.name,
+    requests: spec.requests,
+    reqPerSec: result.reqPerSec,
+    latency: result.latency,
+    problem: problems.length > 0 ? `${target.name}: ${problems.join("; ")}` : null,
+  };
+}
+
+/** `n` rounded up to a multiple of `step` (h2load splits requests evenly across clients). */
+export function roundUp(n: number, step: number): number {
+  return Math.ceil(n / step) * step;
+}

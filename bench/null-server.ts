@@ -1,0 +1,54 @@
+/**
+ * Child entry: the "null handler" baseline. The same grpc-js server and the same protobuf-es (de)serializers
+ * as Keyward's Check listener, but the handler answers a constant allow without looking at the request, so
+ * Keyward's figures divided by these ones show what its own work costs on top of the RPC stack.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { allowResponse } from "../src/authz/check-response.js";
+import { Authorization } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { grpcMethod } from "../src/rpc/grpc-js.js";
+import { serveParent } from "./child-protocol.js";
+
+/** What the parent learns when the baseline listens. */
+export interface NullServerInfo {
+  authzPort: number;
+}
+
+// Shaped like Keyward's own allow, so both servers serialize an answer of the same size.
+const ALLOW = allowResponse({
+  allow: true,
+  keyId: "key_0000000000000000000000",
+  companyId: "acme",
+  scopes: ["candidates:read", "candidates:write"],
+  environment: "live",
+});
+
+await serveParent<NullServerInfo>(async () => {
+  const [check] = Authorization.methods;
+  if (!check) throw new Error("Authorization service has no Check method");
+  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  server.addService(
+    { Check: grpcMethod(check) },
+    { Check: (_call: unknown, done: (e: null, r: unknown) => void) => done(null, ALLOW) },
+  );
+  const authzPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+  return {
+    info: { authzPort },
+    handlers: {},
+    shutdown: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+});

@@ -1,0 +1,49 @@
+/** What a scenario prints: its parameters, one table, and notes (ratios, caveats, problems). */
+export interface Report {
+  title: string;
+  params: [string, string][];
+  columns: string[];
+  rows: string[][];
+  notes: string[];
+  /** Set when a figure cannot be trusted (e.g. Keyward answered something other than allow under load). */
+  problems: string[];
+}
+
+/** The one printer every scenario's report goes through. */
+export function formatReport(report: Report, seconds?: number): string {
+  const lines = [`== ${report.title}${seconds === undefined ? "" : ` (${seconds.toFixed(1)} s)`} ==`];
+  if (report.params.length > 0) lines.push(report.params.map(([k, v]) => `${k}=${v}`).join("  "));
+  lines.push(...table(report.columns, report.rows));
+  for (const note of report.notes) lines.push(`  ${note}`);
+  for (const problem of report.problems) lines.push(`  !! ${problem}`);
+  return lines.join("\n");
+}
+
+/** A plain-text table: text columns left-aligned, numeric ones right-aligned. */
+export function table(columns: string[], rows: string[][]): string[] {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const numeric = columns.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^[-\d.,x%]*$/.test(r[i] ?? "")),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join(" | ")} |`;
+  return [line(columns), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];
+}
+
+/** Milliseconds with enough digits to compare sub-millisecond latencies. */
+export function ms(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return "-";
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+/** A rate, thousands separated. */
+export function rate(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? "-" : Math.round(value).toLocaleString("en-US");
+}
+
+/** `a / b` as "0.42x". */
+export function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`;
+}

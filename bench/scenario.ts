@@ -1,0 +1,39 @@
+import type { BenchChild } from "./child-process.js";
+import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
+import type { Report } from "./report.js";
+import type { BenchSettings } from "./settings.js";
+
+/** A server under load: where to send the framed Check, and how to tell its answers were right. */
+export interface Target {
+  name: string;
+  url: string;
+  /** The gRPC-framed CheckRequest h2load sends. */
+  bodyFile: string;
+  /** Keyward only: its admin port, to read outcome counters and prove the measured answers were allows. */
+  adminPort?: number;
+}
+
+/** What every scenario gets: the settings, servers started on first use, and results earlier scenarios left. */
+export interface BenchContext {
+  settings: BenchSettings;
+  /** Keyward (verified to ALLOW the bench request) and the null-handler baseline, started once. */
+  checkTargets(): Promise<{ keyward: Target; null: Target }>;
+  /** Starts another Keyward replica (e.g. a second one on the same PostgreSQL schema); stopped at the end. */
+  startKeyward(options?: KeywardServerOptions): Promise<BenchChild<KeywardServerInfo>>;
+  /** A scratch directory for log files, removed at the end. */
+  tmpDir: string;
+  /** Results scenarios share, by name (e.g. the max-throughput figures the offered-load scenario builds on). */
+  results: Map<string, unknown>;
+}
+
+/** One named measurement; run.ts runs a list of them and prints their reports with one printer. */
+export interface Scenario {
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<Report>;
+}
+
+/** A failure that makes every later figure meaningless: the run stops at it. */
+export class BenchAbort extends Error {
+  override name = "BenchAbort";
+}
