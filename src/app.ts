@@ -26,6 +26,7 @@ import { openChangeFeed } from "./store/change-feed.js";
 import { dataDirPepper, lockDataDir, writeServerHandle } from "./store/data-dir.js";
 import { Database } from "./store/database.js";
 import { KeyRepository } from "./store/key-repository.js";
+import { UserRepository } from "./store/user-repository.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
 
@@ -36,6 +37,7 @@ export interface AppContext {
   database: Database;
   keys: KeyRepository;
   audit: AuditRepository;
+  users: UserRepository;
   hasher: KeyHasher;
   verifier: KeyVerifier;
   now: () => number;
@@ -80,6 +82,7 @@ export async function createContext(
       database,
       keys,
       audit: new AuditRepository(database.db),
+      users: new UserRepository(database.db),
       hasher,
       verifier: new KeyVerifier(keys, hasher, config.keyPrefix),
       now: overrides.now ?? Date.now,
@@ -192,6 +195,7 @@ export class App {
         health,
         reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
         logger,
+        metrics,
       });
       cleanups.unshift(() => authz.close());
       const localToken =

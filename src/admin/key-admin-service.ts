@@ -4,14 +4,21 @@ import type { TrafficRepository } from "../store/traffic-repository.js";
 import type { TrafficRecorder } from "../usage/traffic-recorder.js";
 import type { AdminContext } from "./admin-context.js";
 import { createKeyHandler } from "./handlers/create-key.js";
+import { detachCompanyHandler } from "./handlers/detach-company.js";
 import { getKeyHandler } from "./handlers/get-key.js";
 import { getKeyUsageHandler } from "./handlers/get-key-usage.js";
 import { resumeKeyHandler, revokeKeyHandler, suspendKeyHandler } from "./handlers/lifecycle.js";
 import { listAuditEventsHandler } from "./handlers/list-audit-events.js";
 import { listAuthEventsHandler } from "./handlers/list-auth-events.js";
 import { listKeysHandler } from "./handlers/list-keys.js";
+import {
+  addMembershipHandler,
+  listMembershipsHandler,
+  removeMembershipHandler,
+} from "./handlers/memberships.js";
 import { rotateKeyHandler } from "./handlers/rotate-key.js";
 import { updateKeyHandler } from "./handlers/update-key.js";
+import { createUserHandler, getUserHandler } from "./handlers/users.js";
 
 /** keyward.admin.v1.KeyAdminService: one handler per RPC. */
 export function keyAdminService(
@@ -29,5 +36,11 @@ export function keyAdminService(
     getKeyUsage: getKeyUsageHandler(ctx),
     listAuditEvents: listAuditEventsHandler(ctx),
     listAuthEvents: listAuthEventsHandler(ctx),
+    detachCompany: detachCompanyHandler(ctx),
+    createUser: createUserHandler(ctx),
+    getUser: getUserHandler(ctx),
+    addMembership: addMembershipHandler(ctx),
+    removeMembership: removeMembershipHandler(ctx),
+    listMemberships: listMembershipsHandler(ctx),
   };
 }

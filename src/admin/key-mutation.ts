@@ -5,10 +5,18 @@ import type { KeyRowUpdate } from "../store/schema/keys.js";
 import type { AdminContext, Caller } from "./admin-context.js";
 import { badField, keyNotFound } from "./errors.js";
 import { auditView, changedFields } from "./key-resource.js";
-import { canManage } from "./principal.js";
+import { canManage, type Principal } from "./principal.js";
 
 /** How a change applies to a key: the row patch, or an error when the key's state forbids it. */
 export type KeyChange = (key: KeyRecord, now: Date) => KeyRowUpdate;
+
+/** Variations on the usual rule that only the owning company's admins change a key. */
+export interface MutationOptions {
+  /** Who may make this change; default: admins of the key's own company (and platform admins). */
+  authorize?: (key: KeyRecord) => boolean;
+  /** Other companies the change affects, whose admins see its audit event too. */
+  alsoCompanies?: readonly string[];
+}
 
 /**
  * The one path every change to an existing key takes: lock the row, check the caller may see it, apply the
@@ -21,13 +29,15 @@ export async function mutateKey(
   action: string,
   change: KeyChange,
   reason: string | null = null,
+  options: MutationOptions = {},
 ): Promise<KeyRecord> {
   requireKeyId(keyId);
   const now = new Date(ctx.now());
   const updated = await ctx.database.transaction(async (trx) => {
     const keys = new KeyRepository(trx);
     const before = await keys.findByIdForUpdate(keyId);
-    if (!before || !canManage(caller.principal, before.companyId)) throw keyNotFound(keyId);
+    const allowed = options.authorize ?? ((key: KeyRecord) => canManage(caller.principal, key.companyId));
+    if (!before || !allowed(before)) throw keyNotFound(keyId);
     const after = await keys.update(keyId, change(before, now), now);
     const diff = changedFields(auditView(before), auditView(after));
     await new AuditRepository(trx).record({
@@ -35,6 +45,7 @@ export async function mutateKey(
       action,
       keyId,
       companyId: after.companyId,
+      alsoCompanies: options.alsoCompanies,
       reason,
       before: diff.before,
       after: diff.after,
@@ -45,12 +56,24 @@ export async function mutateKey(
   return updated;
 }
 
-/** The key `keyId`, if the caller may see it; NOT_FOUND otherwise, whoever owns it. */
+/**
+ * The key `keyId`, if the caller may see it; NOT_FOUND otherwise, whoever owns it. Besides its own company's
+ * keys, a company admin may read (never change) the keys that can act for its company: integration keys
+ * listing it, and the tokens of its members.
+ */
 export async function visibleKey(ctx: AdminContext, caller: Caller, keyId: string): Promise<KeyRecord> {
   requireKeyId(keyId);
   const key = keyId.length <= 64 ? await ctx.keys.findById(keyId) : undefined;
-  if (!key || !canManage(caller.principal, key.companyId)) throw keyNotFound(keyId);
+  if (!key || !(await maySee(ctx, caller.principal, key))) throw keyNotFound(keyId);
   return key;
+}
+
+async function maySee(ctx: AdminContext, principal: Principal, key: KeyRecord): Promise<boolean> {
+  if (canManage(principal, key.companyId)) return true;
+  if (principal.kind !== "key") return false;
+  if (key.kind === "integration") return key.companyIds.includes(principal.companyId);
+  if (key.kind === "user" && key.userId) return ctx.users.isMember(key.userId, principal.companyId);
+  return false;
 }
 
 /** An empty key id is a malformed request, not a missing key. */

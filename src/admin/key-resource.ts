@@ -32,6 +32,9 @@ export function keyResource(k: KeyRecord): Key {
       : undefined,
     rotatedFromKeyId: k.rotatedFromKeyId ?? "",
     rotatedToKeyId: k.rotatedToKeyId ?? "",
+    kind: k.kind,
+    companyIds: k.companyIds,
+    userId: k.userId ?? "",
   });
 }
 
@@ -47,6 +50,9 @@ export function auditView(k: KeyRecord): Record<string, unknown> {
     tags: k.tags,
     expire_time: k.expireTime?.toISOString() ?? null,
     rate_limit: k.rateLimit,
+    kind: k.kind,
+    company_ids: k.companyIds,
+    user_id: k.userId,
   };
 }
 

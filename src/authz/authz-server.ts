@@ -8,6 +8,7 @@ import {
   type CheckResponse,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import { grpcMethod } from "../rpc/grpc-js.js";
 import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
 import type { HealthState } from "../rpc/health.js";
@@ -23,6 +24,7 @@ export interface AuthzServerOptions {
   health: HealthState;
   reflection: ReflectionIndex;
   logger: Logger;
+  metrics: Metrics;
 }
 
 const UNDECODABLE = deny("unsupported_request", { message: "The check request could not be decoded." });
@@ -76,6 +78,7 @@ export class AuthzServer {
           options.check.check(call.request).then(
             (response) => callback(null, response),
             (err: unknown) => {
+              options.metrics.checkErrors.inc();
               options.logger.error({ err }, "check failed");
               callback({ code: status.UNAVAILABLE, details: "authorization backend unavailable" });
             },

@@ -1,5 +1,5 @@
 import { cidrContains } from "./cidr.js";
-import { type Decision, deny } from "./decision.js";
+import { type Decision, type Deny, deny } from "./decision.js";
 import type { RequestFacts } from "./request-facts.js";
 import { missingScopes } from "./scopes.js";
 import type { VerifiedKey } from "./verified-key.js";
@@ -26,13 +26,36 @@ export function decide(facts: RequestFacts, key: VerifiedKey | undefined, now: n
     return deny("environment_mismatch");
   }
 
-  const companyId = key.companyId;
-  if (facts.routeCompany === null) return deny("company_required");
-  if (facts.routeCompany !== undefined && facts.routeCompany !== companyId) return deny("company_forbidden");
-  if (facts.companySelector !== null && facts.companySelector !== companyId) return deny("company_forbidden");
+  const acting = actingCompany(facts, key);
+  if (typeof acting !== "string") return acting;
+  const companyId = acting;
 
   const missing = missingScopes(key.scopes, facts.route.scopes);
   if (missing.length > 0) return deny("insufficient_scope", { requiredScopes: facts.route.scopes });
 
   return { allow: true, keyId: key.id, companyId, scopes: key.scopes, environment: key.environment };
+}
+
+/**
+ * The company the request acts for, or why it may not act at all. An ordinary key acts for its own company
+ * only. An integration key must name one of its companies in the selector header. A user token acts for the
+ * company named there, or its user's default company, if the user currently belongs to it. Whatever the kind,
+ * a route's `company_from` must name the same company.
+ */
+function actingCompany(facts: RequestFacts, key: VerifiedKey): string | Deny {
+  if (facts.routeCompany === null) return deny("company_required");
+  let acting: string;
+  if (key.kind === "integration") {
+    if (facts.companySelector === null) return deny("company_required");
+    if (!key.actsFor.has(facts.companySelector)) return deny("company_forbidden");
+    acting = facts.companySelector;
+  } else if (key.kind === "user") {
+    acting = facts.companySelector ?? key.companyId;
+    if (!key.actsFor.has(acting)) return deny("company_forbidden");
+  } else {
+    acting = key.companyId;
+    if (facts.companySelector !== null && facts.companySelector !== acting) return deny("company_forbidden");
+  }
+  if (facts.routeCompany !== undefined && facts.routeCompany !== acting) return deny("company_forbidden");
+  return acting;
 }

@@ -15,7 +15,7 @@ const UNKNOWN: Verification = { kind: "unknown" };
  * a query), then the cache, then at most one indexed lookup, shared by concurrent requests for the same key.
  */
 export class KeyVerifier {
-  private readonly inflight = new Map<string, Promise<VerifiedKey | null>>();
+  private readonly inflight = new Map<string, { generation: number; promise: Promise<VerifiedKey | null> }>();
 
   constructor(
     private readonly keys: KeyRepository,
@@ -30,14 +30,22 @@ export class KeyVerifier {
     const digest = (candidates[0] as { hash: Buffer }).hash.toString("hex");
     let key = this.cache?.get(digest);
     if (key === undefined) {
+      const generation = this.cache?.generation ?? 0;
       let pending = this.inflight.get(digest);
-      if (!pending) {
-        pending = this.load(candidates).finally(() => this.inflight.delete(digest));
-        this.inflight.set(digest, pending);
-        const generation = this.cache?.generation ?? 0;
-        pending.then((found) => this.cache?.set(digest, found, generation)).catch(() => {});
+      // A lookup begun before the latest invalidation may have read the row that change replaced: a request
+      // that arrives after the invalidation must not share it.
+      if (!pending || pending.generation !== generation) {
+        const entry = { generation, promise: this.load(candidates) };
+        this.inflight.set(digest, entry);
+        entry.promise
+          .then((found) => this.cache?.set(digest, found, generation))
+          .catch(() => {})
+          .finally(() => {
+            if (this.inflight.get(digest) === entry) this.inflight.delete(digest);
+          });
+        pending = entry;
       }
-      key = await pending;
+      key = await pending.promise;
     }
     return key ? { kind: "key", key } : UNKNOWN;
   }
@@ -48,6 +56,6 @@ export class KeyVerifier {
     const match = candidates.some(
       (c) => c.pepperId === record.pepperId && digestsEqual(c.hash, record.keyHash),
     );
-    return match ? verifiedKey(record) : null;
+    return match ? verifiedKey(record, record.memberCompanies) : null;
   }
 }

@@ -1,5 +1,5 @@
 import type { Environment } from "../keys/format.js";
-import type { KeyRecord, KeyStatus, RateLimitSpec } from "../keys/key-record.js";
+import type { KeyKind, KeyRecord, KeyStatus, RateLimitSpec } from "../keys/key-record.js";
 import { type Cidr, parseCidr } from "./cidr.js";
 
 /**
@@ -8,7 +8,14 @@ import { type Cidr, parseCidr } from "./cidr.js";
  */
 export interface VerifiedKey {
   id: string;
+  /** The owning company; for a user token, the user's default company. */
   companyId: string;
+  kind: KeyKind;
+  /**
+   * The companies the key may act for besides its own: an integration key's list, or a user's current
+   * memberships (read with the key, so a membership change reaches Check through the same invalidation).
+   */
+  actsFor: ReadonlySet<string>;
   environment: Environment;
   status: KeyStatus;
   scopes: readonly string[];
@@ -24,10 +31,12 @@ export interface VerifiedKey {
 }
 
 /** Prepares a stored key for the decision. */
-export function verifiedKey(record: KeyRecord): VerifiedKey {
+export function verifiedKey(record: KeyRecord, memberCompanies: readonly string[] = []): VerifiedKey {
   return {
     id: record.id,
     companyId: record.companyId,
+    kind: record.kind,
+    actsFor: new Set(record.kind === "user" ? memberCompanies : record.companyIds),
     environment: record.environment,
     status: record.status,
     scopes: record.scopes,

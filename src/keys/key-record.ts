@@ -1,5 +1,8 @@
 import type { Environment } from "./format.js";
 
+/** What a key is: an ordinary single-company key, an integration key, or a user's token. */
+export type KeyKind = "standard" | "integration" | "user";
+
 /** A key's lifecycle state. */
 export type KeyStatus = "active" | "suspended" | "revoked";
 
@@ -13,7 +16,13 @@ export interface RateLimitSpec {
 /** Everything Keyward knows about a key, as the store holds it. Never the key itself. */
 export interface KeyRecord {
   id: string;
+  /** The owning company; for a user token, the user's default company. */
   companyId: string;
+  kind: KeyKind;
+  /** Integration keys: the companies the key may act for. */
+  companyIds: string[];
+  /** User tokens: the user. */
+  userId: string | null;
   name: string;
   environment: Environment;
   status: KeyStatus;

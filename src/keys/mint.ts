@@ -2,7 +2,7 @@ import type { NewKeyRow } from "../store/schema/keys.js";
 import { randomBase62 } from "./base62.js";
 import { type Environment, generateKey, keyHint, parseKey } from "./format.js";
 import type { KeyHasher } from "./hasher.js";
-import type { RateLimitSpec } from "./key-record.js";
+import type { KeyKind, RateLimitSpec } from "./key-record.js";
 
 /** The settings a new key is made with. */
 export interface KeySpec {
@@ -15,6 +15,12 @@ export interface KeySpec {
   metadata: Record<string, string>;
   tags: string[];
   rateLimit: RateLimitSpec | null;
+  /** Default "standard". */
+  kind?: KeyKind;
+  /** Integration keys: the companies the key may act for. */
+  companyIds?: string[];
+  /** User tokens: the user. */
+  userId?: string | null;
 }
 
 /** A new key id: not secret, but unguessable so ids reveal nothing about how many keys exist. */
@@ -51,6 +57,9 @@ export function mintKey(
     expire_time: spec.expireTime,
     create_time: now,
     update_time: now,
+    kind: spec.kind ?? "standard",
+    company_ids: spec.companyIds ?? [],
+    user_id: spec.userId ?? null,
     ...extra,
   };
   return { secret, row };

@@ -18,6 +18,7 @@ export const LIMITS = {
   tags: 32,
   tag: 64,
   reason: 1024,
+  companyIds: 1000,
 } as const;
 
 const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
@@ -38,6 +39,16 @@ export function checkCompanyId(v: Violations, field: string, id: string): void {
   if (!id) v.add(field, "is required");
   else if (!isCompanyId(id))
     v.add(field, "must be 1-128 characters of letters, digits and _ . : - (starting with a letter or digit)");
+}
+
+/** An integration key's companies: at least one, each well formed, no repeats. */
+export function checkCompanyIds(v: Violations, field: string, ids: readonly string[]): void {
+  if (ids.length === 0) v.add(field, "must name at least one company");
+  if (ids.length > LIMITS.companyIds) v.add(field, `must hold at most ${LIMITS.companyIds} companies`);
+  if (new Set(ids).size !== ids.length) v.add(field, "must not repeat a company");
+  ids.forEach((id, i) => {
+    if (!isCompanyId(id)) v.add(`${field}[${i}]`, `"${clip(id)}" is not a company id`);
+  });
 }
 
 export function checkName(v: Violations, field: string, name: string): void {

@@ -11,6 +11,8 @@ export interface AuditEntry {
   /** Other companies that may read the event besides `companyId`. */
   alsoCompanies?: readonly string[];
   reason?: string | null;
+  /** The user a membership or user event is about. */
+  userId?: string | null;
   requestId?: string | null;
   sourceIp?: string | null;
   before?: Record<string, unknown> | null;
@@ -35,6 +37,7 @@ export class AuditRepository {
         company_id: entry.companyId,
         company_ids: [...new Set([entry.companyId, ...(entry.alsoCompanies ?? [])])],
         reason: entry.reason ?? null,
+        user_id: entry.userId ?? null,
         request_id: entry.requestId ?? null,
         source_ip: entry.sourceIp ?? null,
         before: entry.before ? JSON.stringify(entry.before) : null,

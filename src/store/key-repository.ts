@@ -1,6 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { Environment } from "../keys/format.js";
-import type { KeyRecord, KeyStatus } from "../keys/key-record.js";
+import type { KeyKind, KeyRecord, KeyStatus } from "../keys/key-record.js";
 import type { Executor } from "./database.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
 
@@ -26,15 +26,25 @@ export class KeyRepository {
     return toRecord(inserted);
   }
 
-  /** The key stored under any of `hashes`; one indexed query whatever the number of peppers. */
-  async findByHash(hashes: readonly Uint8Array[]): Promise<KeyRecord | undefined> {
+  /**
+   * The key stored under any of `hashes`, with the companies its user belongs to when it is a user token:
+   * one indexed query (one round trip) whatever the number of peppers or the kind of key.
+   */
+  async findByHash(hashes: readonly Uint8Array[]): Promise<(KeyRecord & { memberCompanies: string[] }) | undefined> {
     if (hashes.length === 0) return undefined;
     const row = await this.db
       .selectFrom("keys")
-      .selectAll()
+      .selectAll("keys")
+      .select((eb) =>
+        eb
+          .selectFrom("memberships")
+          .select(sql<string[]>`coalesce(array_agg(memberships.company_id), '{}')`.as("companies"))
+          .whereRef("memberships.user_id", "=", "keys.user_id")
+          .as("member_companies"),
+      )
       .where("key_hash", "in", hashes as Uint8Array[])
       .executeTakeFirst();
-    return row ? toRecord(row) : undefined;
+    return row ? { ...toRecord(row), memberCompanies: row.member_companies ?? [] } : undefined;
   }
 
   async findById(id: string): Promise<KeyRecord | undefined> {
@@ -67,7 +77,24 @@ export class KeyRepository {
   /** One page of keys, newest first, after the (create_time, id) position `after`. */
   async list(filter: KeyListFilter, after: { createTime: Date; id: string } | undefined, limit: number) {
     let q = this.db.selectFrom("keys").selectAll();
-    if (filter.companyId !== undefined) q = q.where("company_id", "=", filter.companyId);
+    const company = filter.companyId;
+    if (company !== undefined) {
+      // Every key that may act for the company: its own, integration keys listing it, its members' tokens.
+      q = q.where((eb) =>
+        eb.or([
+          eb("company_id", "=", company),
+          eb("company_ids", "@>", sql<string[]>`array[${company}]::text[]`),
+          eb.and([
+            eb("kind", "=", "user"),
+            eb(
+              "user_id",
+              "in",
+              eb.selectFrom("memberships").select("memberships.user_id").where("memberships.company_id", "=", company),
+            ),
+          ]),
+        ]),
+      );
+    }
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.environment) q = q.where("environment", "=", filter.environment);
     if (filter.tag) q = q.where("tags", "@>", sql<string[]>`array[${filter.tag}]::text[]`);
@@ -101,6 +128,9 @@ export function toRecord(row: Selectable<KeysTable>): KeyRecord {
   return {
     id: row.id,
     companyId: row.company_id,
+    kind: row.kind as KeyKind,
+    companyIds: row.company_ids,
+    userId: row.user_id,
     name: row.name,
     environment: row.environment as Environment,
     status: row.status as KeyStatus,

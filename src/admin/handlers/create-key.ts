@@ -11,6 +11,7 @@ import { Violations } from "../../keys/validation.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument } from "../errors.js";
 import { createKey, keySpecViolations } from "../key-creation.js";
+import { applyKind } from "../key-kind.js";
 import { keyResource } from "../key-resource.js";
 import type { Principal } from "../principal.js";
 import { checkGrant, expiryInput, rateLimitInput } from "../request-input.js";
@@ -19,16 +20,26 @@ import { checkGrant, expiryInput, rateLimitInput } from "../request-input.js";
 export function createKeyHandler(ctx: AdminContext) {
   return async (req: CreateKeyRequest, hctx: HandlerContext): Promise<CreateKeyResponse> => {
     const caller = callerOf(hctx);
-    const spec = specFromRequest(req, caller.principal, ctx.now());
+    const now = ctx.now();
+    const v = new Violations();
+    const spec = specFromRequest(req, caller.principal, now, v);
+    const input = {
+      kind: req.kind,
+      companyIds: req.companyIds,
+      userId: req.userId,
+      companyNamed: req.companyId !== "",
+    };
+    await applyKind(ctx, input, spec, caller.principal, v);
+    const violations = [...v.list, ...keySpecViolations(spec, now)];
+    if (violations.length > 0) throw invalidArgument(violations);
     checkGrant(caller.principal, spec.companyId, spec.scopes);
     const { key, secret } = await createKey(ctx, spec, caller.audit);
     return create(CreateKeyResponseSchema, { key: keyResource(key), secret });
   };
 }
 
-function specFromRequest(req: CreateKeyRequest, principal: Principal, now: number): KeySpec {
-  const v = new Violations();
-  const spec: KeySpec = {
+function specFromRequest(req: CreateKeyRequest, principal: Principal, now: number, v: Violations): KeySpec {
+  return {
     // A company admin may leave company_id empty: its own company is meant.
     companyId: req.companyId || (principal.kind === "key" && !principal.platform ? principal.companyId : ""),
     name: req.name,
@@ -40,7 +51,4 @@ function specFromRequest(req: CreateKeyRequest, principal: Principal, now: numbe
     tags: req.tags,
     rateLimit: rateLimitInput(v, "rate_limit", req.rateLimit),
   };
-  const violations = [...v.list, ...keySpecViolations(spec, now)];
-  if (violations.length > 0) throw invalidArgument(violations);
-  return spec;
 }

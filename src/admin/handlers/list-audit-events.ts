@@ -72,6 +72,8 @@ function auditEvent(row: AuditEventRow): AuditEvent {
     reason: row.reason ?? "",
     requestId: row.request_id ?? "",
     sourceIp: row.source_ip ?? "",
+    userId: row.user_id ?? "",
+    companyIds: row.company_ids,
     before: (row.before ?? undefined) as JsonObject | undefined,
     after: (row.after ?? undefined) as JsonObject | undefined,
   });

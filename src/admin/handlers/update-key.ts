@@ -1,7 +1,9 @@
 import type { HandlerContext } from "@connectrpc/connect";
+import { RESERVED_SCOPES } from "../../authz/scopes.js";
 import type { UpdateKeyRequest } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Key } from "../../gen/keyward/admin/v1/key_pb.js";
 import {
+  checkCompanyIds,
   checkExpiry,
   checkIpAllowlist,
   checkMetadata,
@@ -12,13 +14,23 @@ import {
 } from "../../keys/validation.js";
 import type { KeyRowUpdate } from "../../store/schema/keys.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
-import { badField, failedPrecondition, invalidArgument } from "../errors.js";
+import { badField, failedPrecondition, invalidArgument, permissionDenied } from "../errors.js";
 import { mutateKey, visibleKey } from "../key-mutation.js";
 import { keyResource } from "../key-resource.js";
+import { isPlatform } from "../principal.js";
 import { checkGrant, rateLimitInput, timestampInput } from "../request-input.js";
 
 /** The paths UpdateKey may change; everything else about a key is fixed at creation or by its own RPC. */
-const MUTABLE = ["name", "scopes", "metadata", "tags", "ip_allowlist", "expire_time", "rate_limit"] as const;
+const MUTABLE = [
+  "name",
+  "scopes",
+  "metadata",
+  "tags",
+  "ip_allowlist",
+  "expire_time",
+  "rate_limit",
+  "company_ids",
+] as const;
 type MutablePath = (typeof MUTABLE)[number];
 
 /** UpdateKey: changes the fields named in `update_mask`, and only those. */
@@ -43,10 +55,33 @@ export function updateKeyHandler(ctx: AdminContext) {
     if (!v.ok) throw invalidArgument(v.list);
     const current = await visibleKey(ctx, caller, input.id);
     if (patch.scopes) checkGrant(caller.principal, current.companyId, patch.scopes);
-    const updated = await mutateKey(ctx, caller, input.id, "key.update", (key) => {
-      if (key.status === "revoked") throw failedPrecondition("a revoked key cannot be changed");
-      return patch;
-    });
+    if (patch.company_ids && !isPlatform(caller.principal)) {
+      throw permissionDenied("only a platform admin changes the companies of an integration key");
+    }
+    if (patch.scopes && current.kind !== "standard" && patch.scopes.some((s) => RESERVED_SCOPES.has(s))) {
+      throw badField("key.scopes", "keys:admin and platform:admin are only for standard keys");
+    }
+    // Companies added to or removed from an integration key see the event too.
+    const touched = patch.company_ids
+      ? [...new Set([...patch.company_ids, ...current.companyIds])].filter(
+          (c) => patch.company_ids?.includes(c) !== current.companyIds.includes(c),
+        )
+      : [];
+    const updated = await mutateKey(
+      ctx,
+      caller,
+      input.id,
+      "key.update",
+      (key) => {
+        if (key.status === "revoked") throw failedPrecondition("a revoked key cannot be changed");
+        if (patch.company_ids && key.kind !== "integration") {
+          throw failedPrecondition("only integration keys have company_ids");
+        }
+        return patch;
+      },
+      null,
+      { alsoCompanies: touched },
+    );
     return keyResource(updated);
   };
 }
@@ -78,6 +113,10 @@ function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number)
     const expire = key.expireTime ? timestampInput(v, "key.expire_time", key.expireTime) : null;
     checkExpiry(v, "key.expire_time", expire, now);
     patch.expire_time = expire;
+  }
+  if (paths.has("company_ids")) {
+    checkCompanyIds(v, "key.company_ids", key.companyIds);
+    patch.company_ids = key.companyIds;
   }
   if (paths.has("rate_limit")) {
     const limit = rateLimitInput(v, "key.rate_limit", key.rateLimit);

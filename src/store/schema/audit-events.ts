@@ -11,6 +11,8 @@ export interface AuditEventsTable {
   company_id: string;
   /** Every company that may read the event: the key's own plus any others the change affects. */
   company_ids: string[];
+  /** The user a membership or user event is about. */
+  user_id: Generated<string | null>;
   reason: string | null;
   request_id: string | null;
   source_ip: string | null;

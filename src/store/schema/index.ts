@@ -1,5 +1,6 @@
 import type { AuditEventsTable } from "./audit-events.js";
 import type { KeysTable } from "./keys.js";
+import type { MembershipsTable, UsersTable } from "./users.js";
 import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
 
 /** Every table Keyward owns. */
@@ -9,4 +10,6 @@ export interface DatabaseSchema {
   key_usage: KeyUsageTable;
   key_usage_endpoints: KeyUsageEndpointsTable;
   auth_events: AuthEventsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
 }

@@ -33,6 +33,12 @@ export interface KeysTable {
   suspend_reason: string | null;
   rotated_from_key_id: string | null;
   rotated_to_key_id: string | null;
+  /** "standard", "integration" or "user". */
+  kind: Generated<string>;
+  /** Integration keys: the companies the key may act for. */
+  company_ids: Generated<string[]>;
+  /** User tokens: the user the token belongs to. */
+  user_id: string | null;
   /** Bumped on every change, so concurrent admins can detect lost updates. */
   revision: Generated<number>;
 }

@@ -10,6 +10,9 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
   return {
     id: "key_1",
     companyId: "acme",
+    kind: "standard",
+    companyIds: [],
+    userId: null,
     name: "test key",
     environment: "live",
     status: "active",

@@ -1,0 +1,65 @@
+import { RESERVED_SCOPES } from "../authz/scopes.js";
+import type { KeyKind } from "../keys/key-record.js";
+import type { KeySpec } from "../keys/mint.js";
+import { checkCompanyIds, type Violations } from "../keys/validation.js";
+import type { AdminContext } from "./admin-context.js";
+import { permissionDenied } from "./errors.js";
+import { isPlatform, type Principal } from "./principal.js";
+
+const KINDS: readonly KeyKind[] = ["standard", "integration", "user"];
+
+/** What a CreateKey request says about the kind of credential. */
+export interface KindInput {
+  kind: string;
+  companyIds: readonly string[];
+  userId: string;
+  /** Whether the request named company_id itself. */
+  companyNamed: boolean;
+}
+
+/**
+ * Completes `spec` for the kind asked for. Integration keys are a platform admin's to make. A user token
+ * belongs to the user's default company, so the admins of that company (or platform admins) make it. Admin
+ * scopes stay on standard keys: a credential that acts for many companies must not administer any of them.
+ */
+export async function applyKind(
+  ctx: AdminContext,
+  input: KindInput,
+  spec: KeySpec,
+  principal: Principal,
+  v: Violations,
+): Promise<void> {
+  const kind = (input.kind || "standard") as KeyKind;
+  if (!KINDS.includes(kind)) {
+    v.add("kind", 'must be "standard", "integration" or "user"');
+    return;
+  }
+  spec.kind = kind;
+  if (kind !== "integration" && input.companyIds.length > 0)
+    v.add("company_ids", "is only for integration keys");
+  if (kind !== "user" && input.userId) v.add("user_id", "is only for user tokens");
+  if (kind !== "standard" && spec.scopes.some((s) => RESERVED_SCOPES.has(s))) {
+    v.add("scopes", "keys:admin and platform:admin are only for standard keys");
+  }
+  if (kind === "integration") {
+    if (!isPlatform(principal)) throw permissionDenied("only a platform admin can create integration keys");
+    checkCompanyIds(v, "company_ids", input.companyIds);
+    spec.companyIds = [...input.companyIds];
+  }
+  if (kind === "user") {
+    if (!input.userId) {
+      v.add("user_id", "is required for a user token");
+      return;
+    }
+    const user = input.userId.length <= 128 ? await ctx.users.find(input.userId) : undefined;
+    if (!user) {
+      v.add("user_id", "names no user");
+      return;
+    }
+    if (input.companyNamed && spec.companyId !== user.default_company_id) {
+      v.add("company_id", "a user token belongs to its user's default company; leave company_id empty");
+    }
+    spec.companyId = user.default_company_id;
+    spec.userId = user.id;
+  }
+}
