@@ -1,4 +1,4 @@
-import { fromBinary } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { ListenAddress } from "../config.js";
 import {
@@ -6,6 +6,7 @@ import {
   type CheckRequest,
   CheckRequestSchema,
   type CheckResponse,
+  CheckResponseSchema,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -55,6 +56,9 @@ export class AuthzServer {
     if (!checkMethod) throw new Error("Authorization service has no Check method");
     const definition = {
       ...grpcMethod(checkMethod),
+      // Shared answers arrive already encoded (see EncodedResponses).
+      responseSerialize: (m: CheckResponse | Buffer): Buffer =>
+        Buffer.isBuffer(m) ? m : Buffer.from(toBinary(CheckResponseSchema, m)),
       // A request that does not decode is answered with a denial, not an RPC error Envoy would read as an outage.
       requestDeserialize: (b: Buffer): Decoded => {
         try {
@@ -68,10 +72,10 @@ export class AuthzServer {
       { Check: definition },
       {
         Check(
-          call: ServerUnaryCall<CheckRequest | null, CheckResponse>,
-          callback: sendUnaryData<CheckResponse>,
+          call: ServerUnaryCall<Decoded, CheckResponse | Buffer>,
+          callback: sendUnaryData<CheckResponse | Buffer>,
         ) {
-          if (call.request === null) {
+          if (NOT_DECODED in call.request) {
             callback(null, denyResponse(UNDECODABLE));
             return;
           }

@@ -6,7 +6,8 @@ import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TrafficRecorder } from "../usage/traffic-recorder.js";
 import { allowResponse, denyResponse } from "./check-response.js";
 import { decide } from "./decide.js";
-import { type Decision, deny } from "./decision.js";
+import { type Decision, type Deny, deny } from "./decision.js";
+import { EncodedResponses } from "./encoded-responses.js";
 import type { KeyVerifier } from "./key-verifier.js";
 import { rateLimitHeaders } from "./rate-limit-headers.js";
 import { type FactOptions, type RequestFacts, requestFacts } from "./request-facts.js";
@@ -30,10 +31,12 @@ export interface CheckDeps {
  */
 export class CheckService {
   private readonly outcomes = new Map<string, { inc(): void }>();
+  private readonly encoded = new EncodedResponses();
 
   constructor(private readonly deps: CheckDeps) {}
 
-  async check(req: CheckRequest): Promise<CheckResponse> {
+  /** The answer to one Check: a message, or the same message already encoded when it can be shared. */
+  async check(req: CheckRequest): Promise<CheckResponse | Buffer> {
     const started = performance.now();
     const facts = requestFacts(req, this.deps.facts);
     const key = await this.verify(facts);
@@ -53,9 +56,15 @@ export class CheckService {
       }
     }
     this.record(facts, key, decision, now);
-    const response = decision.allow
-      ? allowResponse(decision, [], limitHeaders)
-      : denyResponse(decision, limitHeaders);
+    let response: CheckResponse | Buffer;
+    if (limitHeaders.length > 0) {
+      response = decision.allow
+        ? allowResponse(decision, [], limitHeaders)
+        : denyResponse(decision, limitHeaders);
+    } else {
+      response =
+        decision.allow && key ? this.encoded.allow(key, decision) : this.encoded.deny(decision as Deny);
+    }
     this.deps.metrics.checkSeconds.observe((performance.now() - started) / 1000);
     return response;
   }
