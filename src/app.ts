@@ -26,8 +26,8 @@ import { openChangeFeed } from "./store/change-feed.js";
 import { dataDirPepper, lockDataDir, writeServerHandle } from "./store/data-dir.js";
 import { Database } from "./store/database.js";
 import { KeyRepository } from "./store/key-repository.js";
-import { UserRepository } from "./store/user-repository.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
+import { UserRepository } from "./store/user-repository.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
 
 /** Everything the servers and commands share, built once from the config. */
@@ -170,7 +170,15 @@ export class App {
       );
       cleanups.unshift(() => feed.stop());
       ctx.keyChanged = (id) => cache.invalidate(id);
-      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache);
+      const lookups = {
+        malformed: metrics.cacheEvents.labels("malformed"),
+        hit: metrics.cacheEvents.labels("hit"),
+        negative_hit: metrics.cacheEvents.labels("negative_hit"),
+        query: metrics.cacheEvents.labels("query"),
+      };
+      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache, (e) =>
+        lookups[e].inc(),
+      );
       const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
       if (redis) cleanups.unshift(() => redis.close());
       const limiter = new RateLimiter({

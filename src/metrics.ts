@@ -46,8 +46,8 @@ export class Metrics {
   });
 
   readonly cacheEvents = new Counter({
-    name: "keyward_key_cache_events_total",
-    help: "Key cache lookups by result (hit, negative_hit, miss) and invalidations.",
+    name: "keyward_key_lookups_total",
+    help: "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database).",
     labelNames: ["event"] as const,
     registers: [this.registry],
   });

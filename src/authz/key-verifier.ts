@@ -7,6 +7,9 @@ import { type VerifiedKey, verifiedKey } from "./verified-key.js";
 /** What a presented credential turned out to be. */
 export type Verification = { kind: "malformed" } | { kind: "unknown" } | { kind: "key"; key: VerifiedKey };
 
+/** How a credential was resolved: refused offline, from the cache, or with a database query. */
+export type VerifierEvent = "malformed" | "hit" | "negative_hit" | "query";
+
 const MALFORMED: Verification = { kind: "malformed" };
 const UNKNOWN: Verification = { kind: "unknown" };
 
@@ -22,19 +25,26 @@ export class KeyVerifier {
     private readonly hasher: KeyHasher,
     private readonly prefix: string,
     private readonly cache?: KeyCache,
+    /** Told how each credential was resolved, for metrics: the flood and cache figures come from here. */
+    private readonly observe: (event: VerifierEvent) => void = () => {},
   ) {}
 
   async verify(credential: string): Promise<Verification> {
-    if (parseKey(credential, this.prefix) === "malformed") return MALFORMED;
+    if (parseKey(credential, this.prefix) === "malformed") {
+      this.observe("malformed");
+      return MALFORMED;
+    }
     const candidates = this.hasher.candidates(credential);
     const digest = (candidates[0] as { hash: Buffer }).hash.toString("hex");
     let key = this.cache?.get(digest);
-    if (key === undefined) {
+    if (key !== undefined) this.observe(key ? "hit" : "negative_hit");
+    else {
       const generation = this.cache?.generation ?? 0;
       let pending = this.inflight.get(digest);
       // A lookup begun before the latest invalidation may have read the row that change replaced: a request
       // that arrives after the invalidation must not share it.
       if (!pending || pending.generation !== generation) {
+        this.observe("query");
         const entry = { generation, promise: this.load(candidates) };
         this.inflight.set(digest, entry);
         entry.promise
