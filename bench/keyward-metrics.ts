@@ -21,3 +21,14 @@ export function outcomeDelta(before: Outcomes, after: Outcomes): Outcomes {
   }
   return delta;
 }
+
+/** `keyward_key_lookups_total` by how each credential was resolved (malformed, hit, negative_hit, query). */
+export async function keyLookups(adminPort: number): Promise<Outcomes> {
+  const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  const lookups: Outcomes = {};
+  for (const m of (await res.text()).matchAll(/^keyward_key_lookups_total\{event="([^"]+)"\} (\d+)/gm)) {
+    lookups[m[1] as string] = Number(m[2]);
+  }
+  return lookups;
+}

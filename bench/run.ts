@@ -17,13 +17,15 @@ import { ensureH2load, h2loadVersion } from "./h2load.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
 import { formatReport } from "./report.js";
 import { BenchAbort, type BenchContext, type Scenario, type Target } from "./scenario.js";
+import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
+import { revocationPropagation } from "./scenarios/revocation-propagation.js";
 import { summary } from "./scenarios/summary.js";
 import { type BenchSettings, benchSettings, loadAverage, machine } from "./settings.js";
 
 /** Every scenario, in the order they run; later ones may build on earlier ones' results. */
-const SCENARIOS: Scenario[] = [maxThroughput, offeredLoad, summary];
+const SCENARIOS: Scenario[] = [maxThroughput, offeredLoad, summary, invalidFlood, revocationPropagation];
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -87,6 +89,7 @@ function benchContext(settings: BenchSettings, pool: ChildPool, tmpDir: string):
     tmpDir,
     results: new Map(),
     startKeyward,
+    startChild: (name, entry, options) => pool.add(startChild(name, entry, options)),
     checkTargets: () => {
       targets ??= startCheckTargets(pool, startKeyward, tmpDir);
       return targets;

@@ -20,6 +20,8 @@ export interface BenchContext {
   checkTargets(): Promise<{ keyward: Target; null: Target }>;
   /** Starts another Keyward replica (e.g. a second one on the same PostgreSQL schema); stopped at the end. */
   startKeyward(options?: KeywardServerOptions): Promise<BenchChild<KeywardServerInfo>>;
+  /** Starts another child process from an entry under bench/ (a load generator); stopped at the end. */
+  startChild<Info>(name: string, entry: string, options: unknown): Promise<BenchChild<Info>>;
   /** A scratch directory for log files, removed at the end. */
   tmpDir: string;
   /** Results scenarios share, by name (e.g. the max-throughput figures the offered-load scenario builds on). */
