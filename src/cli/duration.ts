@@ -8,10 +8,16 @@ const UNITS: Record<string, number> = {
   y: 365 * 86_400_000,
 };
 
-/** Parses `30s`, `15m`, `24h`, `7d`, `2w`, `3mo`, `1y` into milliseconds; undefined when malformed or zero. */
+/** The longest lifetime a flag may ask for: far enough for "never expires in practice", near enough to store. */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
+/**
+ * Parses `30s`, `15m`, `24h`, `7d`, `2w`, `3mo`, `1y` into milliseconds; undefined when malformed, zero or
+ * longer than 100 years (a timestamp past year 9999 cannot be stored).
+ */
 export function parseDuration(text: string): number | undefined {
   const match = /^(\d{1,6})(s|m|h|d|w|mo|y)$/.exec(text.trim());
   if (!match) return undefined;
   const ms = Number(match[1]) * (UNITS[match[2] as string] as number);
-  return ms > 0 ? ms : undefined;
+  return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }

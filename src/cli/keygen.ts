@@ -1,12 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { createKey, keySpecViolations } from "../admin/key-creation.js";
 import { keyResource } from "../admin/key-resource.js";
-import { createContext } from "../app.js";
 import { loadConfig } from "../config.js";
-import { CreateKeyRequestSchema, KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Key } from "../gen/keyward/admin/v1/key_pb.js";
 import type { Environment } from "../keys/format.js";
 import type { KeySpec } from "../keys/mint.js";
@@ -67,7 +63,7 @@ export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<nu
     const ms = parseDuration(flags.expire);
     if (ms === undefined)
       throw new UsageError(
-        `--expire "${flags.expire}" is not a duration like 30s, 15m, 24h, 7d, 2w, 3mo or 1y`,
+        `--expire "${flags.expire}" is not a duration from 1s to 100y like 30s, 15m, 24h, 7d, 2w, 3mo or 1y`,
       );
     expireTime = new Date(now + ms);
   }
@@ -108,6 +104,8 @@ async function direct(
   spec: KeySpec,
   config: ReturnType<typeof loadConfig>,
 ): Promise<{ key: Key; secret: string }> {
+  // Loaded here: the store and the servers are the slow part of starting the CLI.
+  const { createContext } = await import("../app.js");
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
   const { ctx, release } = await createContext(config, logger);
   try {
@@ -119,6 +117,12 @@ async function direct(
 }
 
 async function viaServer(server: ServerHandle, spec: KeySpec): Promise<{ key: Key; secret: string }> {
+  const [{ createClient }, { createConnectTransport }, { CreateKeyRequestSchema, KeyAdminService }] =
+    await Promise.all([
+      import("@connectrpc/connect"),
+      import("@connectrpc/connect-node"),
+      import("../gen/keyward/admin/v1/key_admin_pb.js"),
+    ]);
   const client = createClient(
     KeyAdminService,
     createConnectTransport({ baseUrl: server.adminUrl, httpVersion: "1.1" }),

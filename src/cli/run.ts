@@ -1,9 +1,5 @@
 import { ConfigError } from "../config.js";
 import { DataDirBusyError } from "../store/data-dir.js";
-import { keygen } from "./keygen.js";
-import { migrate } from "./migrate.js";
-import { serve } from "./serve.js";
-import { status } from "./status.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: keyward <command> [flags]
@@ -19,26 +15,38 @@ Commands:
 Run 'keyward <command> --help' for a command's flags. Settings come from KEYWARD_* environment
 variables: see the README.`;
 
-const COMMANDS: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
-  serve,
-  migrate,
-  keygen,
-  status,
+type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/**
+ * Each command is loaded when it runs: the servers, the store and the RPC stacks take most of a second to
+ * import, which `--help`, a typo or `status` should not pay for.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./serve.js")).serve,
+  migrate: async () => (await import("./migrate.js")).migrate,
+  keygen: async () => (await import("./keygen.js")).keygen,
+  status: async () => (await import("./status.js")).status,
 };
 
 /** Runs the command line; returns the exit status. Expected failures are one line on stderr. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    console.log(HELP);
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    console.error(HELP);
+    return 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    console.error(`keyward: unknown command "${name}" (try keyward --help)`);
+  if (name === "--help" || name === "-h" || name === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    const what = name.startsWith("-") ? `unknown flag ${name}` : `unknown command "${name}"`;
+    console.error(`keyward: ${what} (try keyward --help)`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(args, env);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {

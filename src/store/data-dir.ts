@@ -1,10 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const LOCK = "keyward.lock";
 const PEPPER = "pepper";
 const SERVER = "server.json";
+
+/**
+ * Lock files this process wrote. A lock naming our own pid that is not in here was left by an earlier
+ * process that had the same pid: in a container the server is PID 1 on every start, so after a crash its
+ * lock would otherwise name the new process itself and keep it out for good.
+ */
+const held = new Set<string>();
 
 /** A second process tried to open a data dir another one holds. */
 export class DataDirBusyError extends Error {
@@ -19,38 +26,52 @@ export class DataDirBusyError extends Error {
 
 /**
  * Takes the data dir for this process. PGlite is one process's database: a second opener would corrupt it,
- * so the lock file (created exclusively, holding our pid) keeps others out; a lock left by a dead process
- * is taken over.
+ * so the lock file (holding our pid) keeps others out; a lock left by a dead process is taken over. The lock
+ * is written under a private name and hard-linked into place, so it never exists without a pid in it: a
+ * second process starting at the same moment cannot read an empty lock, think it stale and take it too.
  */
 export function lockDataDir(dir: string): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = lockHolder(dir);
-      if (holder !== null) throw new DataDirBusyError(dir, holder);
-      rmSync(path, { force: true });
+  const draft = `${path}.${process.pid}`;
+  writeFileSync(draft, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(draft, path);
+        held.add(path);
+        return () => {
+          held.delete(path);
+          if (readPid(path) === process.pid) rmSync(path, { force: true });
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        const holder = lockHolder(dir);
+        if (holder !== null) throw new DataDirBusyError(dir, holder);
+        rmSync(path, { force: true });
+      }
     }
+  } finally {
+    rmSync(draft, { force: true });
   }
   throw new Error(`cannot lock data dir ${dir}`);
 }
 
-/** The live process holding `dir`, or null. */
-export function lockHolder(dir: string): number | null {
-  let pid: number;
+function readPid(path: string): number | null {
   try {
-    pid = Number(readFileSync(join(dir, LOCK), "utf8").trim());
+    const pid = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  if (pid === process.pid) return pid;
+}
+
+/** The live process holding `dir`, or null. */
+export function lockHolder(dir: string): number | null {
+  const path = join(dir, LOCK);
+  const pid = readPid(path);
+  if (pid === null) return null;
+  if (pid === process.pid) return held.has(path) ? pid : null;
   try {
     process.kill(pid, 0);
     return pid;
@@ -59,13 +80,23 @@ export function lockHolder(dir: string): number | null {
   }
 }
 
-/** The pepper kept in the data dir, made on first use. `created` says whether it is new. */
+/**
+ * The pepper kept in the data dir, made on first use. `created` says whether it is new. A damaged pepper file
+ * is refused rather than used: hashing under the wrong bytes would silently make every stored key unusable.
+ */
 export function dataDirPepper(dir: string): { secret: Buffer; created: boolean } {
   const path = join(dir, PEPPER);
+  let text: string | undefined;
   try {
-    return { secret: Buffer.from(readFileSync(path, "utf8").trim(), "hex"), created: false };
+    text = readFileSync(path, "utf8").trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  if (text !== undefined) {
+    if (!/^(?:[0-9a-f]{2}){32,}$/i.test(text)) {
+      throw new Error(`pepper file ${path} is damaged: expected at least 64 hex digits`);
+    }
+    return { secret: Buffer.from(text, "hex"), created: false };
   }
   const secret = randomBytes(32);
   writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
