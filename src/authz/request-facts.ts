@@ -66,11 +66,11 @@ export function requestFacts(req: CheckRequest, options: FactOptions): RequestFa
   facts.route = route;
   const headers = readHeaders(http);
   // An empty header names no company: it is treated as absent.
-  facts.companySelector = headers.get(options.companyHeader) || null;
+  facts.companySelector = headers(options.companyHeader) || null;
   if (route.companyFrom) {
     facts.routeCompany =
       route.companyFrom.kind === "header"
-        ? headers.get(route.companyFrom.name) || null
+        ? headers(route.companyFrom.name) || null
         : companyFromPath(route.companyFrom.template, facts.path);
   }
   const credential = readCredential(headers);
@@ -79,22 +79,30 @@ export function requestFacts(req: CheckRequest, options: FactOptions): RequestFa
   return facts;
 }
 
-/** Lower-cased header names; repeated headers joined with "," as Envoy's own map does. */
-function readHeaders(http: NonNullable<NonNullable<CheckRequest["attributes"]>["request"]>["http"]) {
-  const headers = new Map<string, string>();
-  if (!http) return headers;
-  const raw = http.headerMap?.headers;
+/** Looks up a request header by its lower-case name. */
+type HeaderLookup = (name: string) => string | undefined;
+
+/**
+ * Header lookup for either encoding Envoy uses. The `headers` map is read in place (Envoy lower-cases its
+ * keys and joins repeats with ","), which keeps the hot path free of copying; `header_map` (raw headers)
+ * is folded into the same shape first.
+ */
+function readHeaders(
+  http: NonNullable<NonNullable<CheckRequest["attributes"]>["request"]>["http"],
+): HeaderLookup {
+  const raw = http?.headerMap?.headers;
   if (raw && raw.length > 0) {
+    const headers = new Map<string, string>();
     for (const h of raw) {
       const name = h.key.toLowerCase();
       const value = h.rawValue.length > 0 ? decodeUtf8(h.rawValue) : h.value;
       const prior = headers.get(name);
       headers.set(name, prior === undefined ? value : `${prior},${value}`);
     }
-    return headers;
+    return (name) => headers.get(name);
   }
-  for (const [name, value] of Object.entries(http.headers)) headers.set(name.toLowerCase(), value);
-  return headers;
+  const map = http?.headers ?? {};
+  return (name) => (Object.hasOwn(map, name) ? map[name] : undefined);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -109,9 +117,9 @@ function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /** The one credential sent, or why there is none usable. */
-function readCredential(headers: Map<string, string>): string | { code: DenyCode } {
-  const authorization = headers.get("authorization");
-  const apiKey = headers.get("x-api-key");
+function readCredential(headers: HeaderLookup): string | { code: DenyCode } {
+  const authorization = headers("authorization");
+  const apiKey = headers("x-api-key");
   if (authorization === undefined && apiKey === undefined) return { code: "missing_key" };
   if ((authorization?.length ?? 0) > MAX_CREDENTIAL_HEADER || (apiKey?.length ?? 0) > MAX_CREDENTIAL_HEADER) {
     return { code: "malformed_key" };

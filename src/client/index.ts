@@ -1,5 +1,9 @@
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 
 export * from "../gen/keyward/admin/v1/key_admin_pb.js";
@@ -38,4 +42,3 @@ function transportFor(options: KeywardClientOptions, interceptors: Interceptor[]
       return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
   }
 }
-

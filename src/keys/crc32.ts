@@ -11,7 +11,17 @@ const TABLE = (() => {
 
 /** The CRC-32 of the UTF-8 bytes of `input`, as an unsigned 32-bit integer. */
 export function crc32(input: string): number {
-  const bytes = Buffer.from(input, "utf8");
+  let crc = 0xffffffff;
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    // Keys are ASCII, where a character is its own UTF-8 byte; anything else takes the encoding path.
+    if (code > 0x7f) return crc32Bytes(Buffer.from(input, "utf8"));
+    crc = (TABLE[(crc ^ code) & 0xff] as number) ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function crc32Bytes(bytes: Uint8Array): number {
   let crc = 0xffffffff;
   for (const byte of bytes) crc = (TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;

@@ -30,7 +30,9 @@ export class KeyRepository {
    * The key stored under any of `hashes`, with the companies its user belongs to when it is a user token:
    * one indexed query (one round trip) whatever the number of peppers or the kind of key.
    */
-  async findByHash(hashes: readonly Uint8Array[]): Promise<(KeyRecord & { memberCompanies: string[] }) | undefined> {
+  async findByHash(
+    hashes: readonly Uint8Array[],
+  ): Promise<(KeyRecord & { memberCompanies: string[] }) | undefined> {
     if (hashes.length === 0) return undefined;
     const row = await this.db
       .selectFrom("keys")
@@ -89,7 +91,10 @@ export class KeyRepository {
             eb(
               "user_id",
               "in",
-              eb.selectFrom("memberships").select("memberships.user_id").where("memberships.company_id", "=", company),
+              eb
+                .selectFrom("memberships")
+                .select("memberships.user_id")
+                .where("memberships.company_id", "=", company),
             ),
           ]),
         ]),

@@ -9,7 +9,8 @@ import { createLogger } from "../../src/logger.js";
 
 /** Which database the integration suites run on: PGlite unless KEYWARD_TEST_DATABASE=postgres. */
 export const TEST_DATABASE = process.env.KEYWARD_TEST_DATABASE === "postgres" ? "postgres" : "pglite";
-export const TEST_DATABASE_URL = process.env.KEYWARD_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_DATABASE_URL =
+  process.env.KEYWARD_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** A running app on free ports, a fresh database, and every log line it wrote. */
 export interface TestApp {
@@ -60,7 +61,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const config = loadConfig(env, { dev: options.dev });
   if (config.store.kind === "postgres") config.store.schema = schema;
-  const app = await App.start(config, createLogger(config.logLevel, sink), options.now ? { now: options.now } : {});
+  const app = await App.start(
+    config,
+    createLogger(config.logLevel, sink),
+    options.now ? { now: options.now } : {},
+  );
   return {
     app,
     config,

@@ -156,8 +156,13 @@ describe("header_map (raw headers)", () => {
     expect(f.credential).toBe(KEY);
   });
 
-  it("lower-cases names in the headers map too", () => {
-    expect(facts({ headers: { "X-Api-Key": KEY } }).credential).toBe(KEY);
+  it("reads the headers map by the lower-case names Envoy always sends, and sees no other spelling", () => {
+    expect(facts({ headers: { "x-api-key": KEY } }).credential).toBe(KEY);
+    expect(facts({ headers: { "X-Api-Key": KEY } }).problem?.code).toBe("missing_key");
+  });
+
+  it("never mistakes an inherited object property for a header", () => {
+    expect(facts({ headers: {} }, { companyHeader: "constructor" }).companySelector).toBeNull();
   });
 });
 

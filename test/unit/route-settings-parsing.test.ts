@@ -23,11 +23,14 @@ describe("route setting scopes", () => {
     expect(settings("  a:read \t b:*\n*  keys:admin ").scopes).toEqual(["a:read", "b:*", "*", "keys:admin"]);
   });
 
-  it.each(["A:read", "a:", ":b", "*:*", "a:b:c", "read"])("refuses %j, naming the setting but not echoing it", (bad) => {
-    const message = error(`ok:read ${bad}`);
-    expect(message).toContain("scopes");
-    expect(message).not.toContain(`"${bad}"`);
-  });
+  it.each(["A:read", "a:", ":b", "*:*", "a:b:c", "read"])(
+    "refuses %j, naming the setting but not echoing it",
+    (bad) => {
+      const message = error(`ok:read ${bad}`);
+      expect(message).toContain("scopes");
+      expect(message).not.toContain(`"${bad}"`);
+    },
+  );
 });
 
 describe("route setting environment", () => {

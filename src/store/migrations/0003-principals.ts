@@ -12,9 +12,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("company_ids", sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn("user_id", "text")
     .execute();
-  await sql`alter table keys add constraint keys_kind_check check (kind in ('standard', 'integration', 'user'))`.execute(db);
+  await sql`alter table keys add constraint keys_kind_check check (kind in ('standard', 'integration', 'user'))`.execute(
+    db,
+  );
   await sql`create index keys_company_ids on keys using gin (company_ids)`.execute(db);
-  await db.schema.createIndex("keys_user").on("keys").column("user_id").where(sql.ref("user_id"), "is not", null).execute();
+  await db.schema
+    .createIndex("keys_user")
+    .on("keys")
+    .column("user_id")
+    .where(sql.ref("user_id"), "is not", null)
+    .execute();
   await sql`drop trigger keys_changed on keys`.execute(db);
   await sql`
     create trigger keys_changed
@@ -39,7 +46,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("create_time", "timestamptz", (c) => c.notNull())
     .addPrimaryKeyConstraint("memberships_pk", ["user_id", "company_id"])
     .execute();
-  await db.schema.createIndex("memberships_company").on("memberships").columns(["company_id", "user_id"]).execute();
+  await db.schema
+    .createIndex("memberships_company")
+    .on("memberships")
+    .columns(["company_id", "user_id"])
+    .execute();
 
   await sql`
     create function keyward_membership_changed() returns trigger language plpgsql as $$

@@ -1,7 +1,7 @@
 import type { AuditEventsTable } from "./audit-events.js";
 import type { KeysTable } from "./keys.js";
-import type { MembershipsTable, UsersTable } from "./users.js";
 import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
+import type { MembershipsTable, UsersTable } from "./users.js";
 
 /** Every table Keyward owns. */
 export interface DatabaseSchema {
