@@ -96,9 +96,13 @@ export function checkEnvironment(v: Violations, field: string, env: string): voi
   if (env !== "live" && env !== "test") v.add(field, 'must be "live" or "test"');
 }
 
+/** Expiries beyond this are refused: they mean "never" (leave it unset), and far enough out break timestamps. */
+const MAX_EXPIRY_MS = 100 * 365 * 86_400_000;
+
 export function checkExpiry(v: Violations, field: string, expire: Date | null, now: number): void {
   if (expire && Number.isNaN(expire.getTime())) v.add(field, "is not a valid time");
   else if (expire && expire.getTime() <= now) v.add(field, "must be in the future");
+  else if (expire && expire.getTime() > now + MAX_EXPIRY_MS) v.add(field, "must be within 100 years");
 }
 
 /** Echoes at most 64 characters of bad input back, so an error never carries a huge or hostile value whole. */
