@@ -7,7 +7,7 @@ import type { Key } from "../gen/keyward/admin/v1/key_pb.js";
 import type { Environment } from "../keys/format.js";
 import type { KeySpec } from "../keys/mint.js";
 import { createLogger } from "../logger.js";
-import { readServerHandle, type ServerHandle } from "../store/data-dir.js";
+import { awaitServerHandle, type ServerHandle } from "../store/data-dir.js";
 import { parseFlags } from "./args.js";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./usage-error.js";
@@ -91,7 +91,7 @@ export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   }
 
   const store = config.store;
-  const server = store.kind === "pglite" && store.dataDir ? readServerHandle(store.dataDir) : null;
+  const server = store.kind === "pglite" && store.dataDir ? await awaitServerHandle(store.dataDir) : null;
   const { key, secret } = server ? await viaServer(server, spec) : await direct(spec, config);
   console.error(
     describe(key, server ? `through keyward serve (pid ${server.pid})` : "directly in the store"),

@@ -1,7 +1,7 @@
 import { createContext } from "../app.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
-import { readServerHandle } from "../store/data-dir.js";
+import { awaitServerHandle } from "../store/data-dir.js";
 import { parseFlags } from "./args.js";
 
 export const MIGRATE_HELP = `Usage: keyward migrate
@@ -18,7 +18,7 @@ export async function migrate(args: string[], env: NodeJS.ProcessEnv): Promise<n
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, process.stderr);
   const store = config.store;
-  const server = store.kind === "pglite" && store.dataDir ? readServerHandle(store.dataDir) : null;
+  const server = store.kind === "pglite" && store.dataDir ? await awaitServerHandle(store.dataDir) : null;
   if (server) {
     console.error(`keyward serve (pid ${server.pid}) holds the data dir and migrated it when it started`);
     return 0;

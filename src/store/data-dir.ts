@@ -129,3 +129,18 @@ export function readServerHandle(dir: string): ServerHandle | null {
     return null;
   }
 }
+
+/**
+ * The server to go through, waiting while the dir's holder is still starting (it writes its handle once it
+ * listens) or is a short-lived command that will let go. Null when nobody holds the dir (open it directly) or
+ * the holder never offered a handle in time (opening it directly then names the holder).
+ */
+export async function awaitServerHandle(dir: string, timeoutMs = 30_000): Promise<ServerHandle | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const handle = readServerHandle(dir);
+    if (handle) return handle;
+    if (lockHolder(dir) === null || Date.now() >= deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
