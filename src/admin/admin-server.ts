@@ -12,6 +12,7 @@ import type { ReflectionIndex } from "../rpc/reflection.js";
 import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
 import { httpRoutes } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
+import { rejectNulInterceptor } from "./reject-nul.js";
 
 /** What the admin listener serves. */
 export interface AdminServerOptions {
@@ -37,7 +38,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
       router.service(Health, healthImpl(options.health));
       reflectionRoutes(router, options.reflection);
     },
-    interceptors: options.interceptors,
+    // Innermost, so a request is authenticated before its content is looked at.
+    interceptors: [...options.interceptors, rejectNulInterceptor()],
     readMaxBytes: MAX_BODY,
     contextValues: (req) => createContextValues().set(sourceIpKey, peerAddress(req)),
     fallback: httpRoutes(options),

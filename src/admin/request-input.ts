@@ -11,11 +11,16 @@ const MAX_TTL_MS = 100 * 365 * DAY_MS;
 
 /** A protobuf Duration in milliseconds, or undefined (with a violation) when out of range. */
 export function durationMs(v: Violations, field: string, d: Duration, max = MAX_TTL_MS): number | undefined {
-  const ms = Number(d.seconds) * 1000 + Math.trunc(d.nanos / 1_000_000);
-  if (!Number.isFinite(ms) || ms < 0 || (d.seconds > 0n && d.nanos < 0) || (d.seconds < 0n && d.nanos > 0)) {
+  // Either part negative makes the Duration negative (or malformed): `{seconds: 0, nanos: -5}` is not zero.
+  if (d.seconds < 0n || d.nanos < 0) {
     v.add(field, "must not be negative");
     return undefined;
   }
+  if (d.nanos > 999_999_999) {
+    v.add(field, "is not a valid duration");
+    return undefined;
+  }
+  const ms = Number(d.seconds) * 1000 + Math.trunc(d.nanos / 1_000_000);
   if (ms > max) {
     v.add(field, `must be at most ${Math.round(max / DAY_MS)} days`);
     return undefined;

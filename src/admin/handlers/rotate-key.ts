@@ -57,11 +57,18 @@ export function rotateKeyHandler(ctx: AdminContext) {
             },
         now,
       );
-      const base = { ...caller.audit, companyId: old.companyId, reason: `rotated to ${fresh.id}` };
-      await audit.record({ ...base, action: "key.create", keyId: fresh.id, after: auditView(fresh) });
+      const base = { ...caller.audit, companyId: old.companyId };
+      await audit.record({
+        ...base,
+        action: "key.create",
+        keyId: fresh.id,
+        reason: `rotated from ${old.id}`,
+        after: auditView(fresh),
+      });
       await audit.record({
         ...base,
         action: "key.rotate",
+        reason: `rotated to ${fresh.id}`,
         keyId: old.id,
         before: { status: old.status, expire_time: old.expireTime?.toISOString() ?? null },
         after: {
