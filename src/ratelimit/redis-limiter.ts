@@ -30,12 +30,14 @@ type GcraClient = Redis & {
 export class RedisLimiter {
   private readonly redis: GcraClient;
 
-  constructor(url: string, timeoutMs = 100) {
+  constructor(
+    url: string,
+    private readonly timeoutMs = 100,
+  ) {
     this.redis = new Redis(url, {
       lazyConnect: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: timeoutMs,
       connectTimeout: 1000,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     }) as GcraClient;
@@ -48,10 +50,13 @@ export class RedisLimiter {
   }
 
   async take(keyId: string, spec: RateLimitSpec): Promise<LimitResult> {
-    const [allowed, remaining, resetMs, retryAfterMs] = await this.redis.keywardGcra(
-      `keyward:rl:${keyId}`,
-      String(spec.windowMs / spec.requests),
-      String(spec.requests + spec.burst),
+    const [allowed, remaining, resetMs, retryAfterMs] = await withTimeout(
+      this.redis.keywardGcra(
+        `keyward:rl:${keyId}`,
+        String(spec.windowMs / spec.requests),
+        String(spec.requests + spec.burst),
+      ),
+      this.timeoutMs,
     );
     return { allowed: allowed === 1, remaining, resetMs, retryAfterMs };
   }
@@ -59,4 +64,21 @@ export class RedisLimiter {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
+}
+
+/**
+ * Rejects after `ms` unless `reply` settles first, judged only once pending socket reads are done. After an
+ * event-loop stall (a GC pause, a CPU-bound request) Node runs expired timers before it polls sockets, so a
+ * plain timer (ioredis's commandTimeout) fails a reply Redis sent in time: the request is then limited locally
+ * although Redis already counted it. The extra setImmediate puts the verdict after the poll phase.
+ */
+function withTimeout<T>(reply: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`))),
+      ms,
+    );
+  });
+  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
 }

@@ -2,12 +2,14 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 
 /**
  * A TCP forwarder to a real server that a test can cut and restore, to make a real dependency (Redis)
- * unreachable mid-run and reachable again on the same address.
+ * unreachable mid-run and reachable again on the same address, or hung.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** While true, what clients send is swallowed: the target looks hung (connected, never answering). */
+  swallow = false;
 
   constructor(
     private readonly targetHost: string,
@@ -26,7 +28,10 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      client.on("data", (chunk) => {
+        if (!this.swallow) upstream.write(chunk);
+      });
+      upstream.pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisLimiter } from "../../src/ratelimit/redis-limiter.js";
 import { deniedHeaders, EnvoyClient, type EnvoyResponse } from "../helpers/envoy-client.js";
 import { clientHeaders, eventually, metricValue } from "../helpers/hot-path.js";
 import { type ReplicaPair, startReplicaPair } from "../helpers/replicas.js";
@@ -57,15 +58,33 @@ describe("two replicas on one Redis", () => {
     await pair?.close();
   });
 
+  /**
+   * Runs `scenario` until one run is decided by Redis alone on both replicas (at most three runs). A Redis
+   * answer that arrives after the limiter's 100 ms command timeout (an event-loop stall on a busy machine) is a
+   * failure the limiter falls back from by design, and a run with a fallback says nothing about the shared
+   * budget: the fallback itself is tested below, on purpose.
+   */
+  async function onRedisAlone<T>(scenario: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const before = await Promise.all([pair.a, pair.b].map(fallbacks));
+      const outcome = await scenario();
+      const after = await Promise.all([pair.a, pair.b].map(fallbacks));
+      if (after.every((n, i) => n === before[i])) return outcome;
+    }
+    throw new Error("three runs in a row fell back to local limits: Redis did not answer in time");
+  }
+
   it("admits exactly requests + burst across both replicas, even all at once", async () => {
-    const { secret, id } = await pair.mintKey({
-      companyId: "acme",
-      rateLimit: { requests: 5, windowMs: MINUTE, burst: 0 },
+    const { results, ttl } = await onRedisAlone(async () => {
+      const { secret, id } = await pair.mintKey({
+        companyId: "acme",
+        rateLimit: { requests: 5, windowMs: MINUTE, burst: 0 },
+      });
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => checkWith(i % 2 === 0 ? envoyA : envoyB, secret)),
+      );
+      return { results, ttl: await redis.pttl(`keyward:rl:${id}`) };
     });
-    const fallbacksBefore = await Promise.all([pair.a, pair.b].map(fallbacks));
-    const results = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => checkWith(i % 2 === 0 ? envoyA : envoyB, secret)),
-    );
     const allowed = results.filter((r) => r.status.code === 0);
     expect(allowed).toHaveLength(5);
     expect(results.filter((r) => r.status.code === 8)).toHaveLength(11);
@@ -78,33 +97,36 @@ describe("two replicas on one Redis", () => {
       "4",
     ]);
     // The budget really is in Redis, under the key's id, expiring once it is whole again.
-    const ttl = await redis.pttl(`keyward:rl:${id}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(MINUTE + 1000);
-    expect(await Promise.all([pair.a, pair.b].map(fallbacks))).toEqual(fallbacksBefore);
   });
 
   it("counts a burst allowance once, whichever replica a request reaches", async () => {
-    const { secret } = await pair.mintKey({
-      companyId: "acme",
-      rateLimit: { requests: 3, windowMs: MINUTE, burst: 2 },
+    const { codes, remaining } = await onRedisAlone(async () => {
+      const { secret } = await pair.mintKey({
+        companyId: "acme",
+        rateLimit: { requests: 3, windowMs: MINUTE, burst: 2 },
+      });
+      const codes: number[] = [];
+      const remaining: (string | undefined)[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await checkWith(i % 2 === 0 ? envoyA : envoyB, secret);
+        codes.push(res.status.code);
+        if (res.status.code === 0) remaining.push(clientHeaders(res)["x-ratelimit-remaining"]);
+      }
+      return { codes, remaining };
     });
-    const codes: number[] = [];
-    const remaining: (string | undefined)[] = [];
-    for (let i = 0; i < 8; i++) {
-      const res = await checkWith(i % 2 === 0 ? envoyA : envoyB, secret);
-      codes.push(res.status.code);
-      if (res.status.code === 0) remaining.push(clientHeaders(res)["x-ratelimit-remaining"]);
-    }
     expect(codes).toEqual([0, 0, 0, 0, 0, 8, 8, 8]);
     expect(remaining).toEqual(["4", "3", "2", "1", "0"]);
   });
 
   it("applies the default limit globally to keys without their own", async () => {
-    const { secret } = await pair.mintKey({ companyId: "acme" });
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => checkWith(i % 2 === 0 ? envoyA : envoyB, secret)),
-    );
+    const results = await onRedisAlone(async () => {
+      const { secret } = await pair.mintKey({ companyId: "acme" });
+      return Promise.all(
+        Array.from({ length: 10 }, (_, i) => checkWith(i % 2 === 0 ? envoyA : envoyB, secret)),
+      );
+    });
     expect(results.filter((r) => r.status.code === 0)).toHaveLength(5);
     const limited = results.find((r) => r.status.code === 8) as EnvoyResponse;
     expect(deniedHeaders(limited)["ratelimit-policy"]).toBe('"key";q=4;w=60');
@@ -112,17 +134,21 @@ describe("two replicas on one Redis", () => {
   });
 
   it("refills on Redis's clock: a key limited on A passes on B once a request's worth has refilled", async () => {
-    const { secret } = await pair.mintKey({
-      companyId: "acme",
-      rateLimit: { requests: 5, windowMs: 1000, burst: 0 },
+    const { secret, results, onB } = await onRedisAlone(async () => {
+      const { secret } = await pair.mintKey({
+        companyId: "acme",
+        // One request a second, two at once: slow enough that no refill happens between the checks below.
+        rateLimit: { requests: 2, windowMs: 2000, burst: 0 },
+      });
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await checkWith(envoyA, secret));
+      return { secret, results, onB: await checkWith(envoyB, secret) };
     });
-    const results = [];
-    for (let i = 0; i < 6; i++) results.push(await checkWith(envoyA, secret));
-    expect(results.slice(0, 5).every((r) => r.status.code === 0)).toBe(true);
-    const limited = results[5] as EnvoyResponse;
+    expect(results.map((r) => r.status.code)).toEqual([0, 0, 8]);
+    const limited = results[2] as EnvoyResponse;
     expect(limited.status.code).toBe(8);
     expect(deniedHeaders(limited)["retry-after"]).toBe("1");
-    expect((await checkWith(envoyB, secret)).status.code).toBe(8);
+    expect(onB.status.code).toBe(8);
     await eventually(async () => (await checkWith(envoyB, secret)).status.code === 0, {
       timeoutMs: 1500,
       what: "a refilled request passing on B",
@@ -216,5 +242,46 @@ describe("when Redis is unreachable", () => {
     const global = [];
     for (let i = 0; i < 4; i++) global.push((await checkWith(envoy, secret)).status.code);
     expect(global).toEqual([0, 0, 0, 8]);
+  });
+});
+
+describe("RedisLimiter on a stalled event loop", () => {
+  it("takes a reply that arrived in time, even when the process only reads it after the timeout", async () => {
+    const limiter = new RedisLimiter(REDIS_URL, 100);
+    try {
+      await eventually(() => limiter.ready, { timeoutMs: 5000, what: "the limiter connecting" });
+      const spec = { requests: 5, windowMs: MINUTE, burst: 0 };
+      // A 250 ms synchronous stall (a GC pause, a CPU-bound request) right after sending, here from I/O-side
+      // code: Redis answers meanwhile, and the process comes to its expired timers before it reads its sockets.
+      const { taken } = await new Promise<{ taken: ReturnType<RedisLimiter["take"]> }>((resolve) =>
+        setImmediate(() => {
+          const taken = limiter.take(`stall-${Date.now()}-${Math.random()}`, spec);
+          const until = Date.now() + 250;
+          while (Date.now() < until) {
+            // busy
+          }
+          resolve({ taken });
+        }),
+      );
+      await expect(taken).resolves.toEqual({ allowed: true, remaining: 4, resetMs: 12_000, retryAfterMs: 0 });
+    } finally {
+      await limiter.close();
+    }
+  });
+
+  it("still gives up on a Redis that does not answer", async () => {
+    const proxy = new TcpProxy("127.0.0.1", 6379);
+    await proxy.open();
+    const limiter = new RedisLimiter(`redis://127.0.0.1:${proxy.port}/${REDIS_DB}`, 100);
+    try {
+      await eventually(() => limiter.ready, { timeoutMs: 5000, what: "the limiter connecting" });
+      proxy.swallow = true;
+      await expect(
+        limiter.take(`hung-${Date.now()}`, { requests: 5, windowMs: MINUTE, burst: 0 }),
+      ).rejects.toThrow(/within 100 ms/);
+    } finally {
+      await limiter.close();
+      await proxy.cut();
+    }
   });
 });
