@@ -74,7 +74,11 @@ async function authenticate(
       code === "ip_not_allowed" ? Code.PermissionDenied : Code.Unauthenticated,
     );
   }
-  // Admin scopes are reserved: only an exact grant counts, never a wildcard.
+  // Admin scopes are reserved: only an exact grant counts, never a wildcard, and only on a standard key (a
+  // credential that acts for many companies administers none of them, however its row was written).
+  if (key.kind !== "standard") {
+    throw new ConnectError("only standard keys can call the admin API", Code.PermissionDenied);
+  }
   const platform = key.scopes.includes("platform:admin");
   if (!platform && !key.scopes.includes("keys:admin")) {
     throw new ConnectError("the key holds neither keys:admin nor platform:admin", Code.PermissionDenied);

@@ -50,6 +50,7 @@ export async function createKey(
       action: "key.create",
       keyId: key.id,
       companyId: key.companyId,
+      alsoCompanies: key.kind === "integration" ? key.companyIds : [],
       after: auditView(key),
     });
     return key;

@@ -45,7 +45,11 @@ export async function mutateKey(
       action,
       keyId,
       companyId: after.companyId,
-      alsoCompanies: options.alsoCompanies,
+      // An integration key's companies are affected by whatever happens to it, and see it in their audit log.
+      alsoCompanies: [
+        ...(options.alsoCompanies ?? []),
+        ...(after.kind === "integration" ? after.companyIds : []),
+      ],
       reason,
       before: diff.before,
       after: diff.after,

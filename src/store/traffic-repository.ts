@@ -95,8 +95,11 @@ export class TrafficRepository {
     });
   }
 
-  /** Usage of `keyId` in [start, end): totals, per acting company, and the busiest endpoints. */
-  async usage(keyId: string, start: Date, end: Date, topN = 10): Promise<UsageSummary> {
+  /**
+   * Usage of `keyId` in [start, end): totals, per acting company, and the busiest endpoints. With `companyId`,
+   * only what that company was charged (endpoints are not recorded per company, so none are returned).
+   */
+  async usage(keyId: string, start: Date, end: Date, companyId?: string, topN = 10): Promise<UsageSummary> {
     const db = this.database.db;
     const byCompany = await db
       .selectFrom("key_usage")
@@ -108,6 +111,7 @@ export class TrafficRepository {
       .where("key_id", "=", keyId)
       .where("minute", ">=", floorMinute(start))
       .where("minute", "<", end)
+      .$if(companyId !== undefined, (q) => q.where("company_id", "=", companyId as string))
       .groupBy("company_id")
       .orderBy("company_id")
       .execute();
@@ -120,7 +124,7 @@ export class TrafficRepository {
       .groupBy(["method", "path"])
       .orderBy(sql`sum(request_count)`, "desc")
       .orderBy("path")
-      .limit(topN)
+      .limit(companyId === undefined ? topN : 0)
       .execute();
     const companies = byCompany.map((r) => ({
       companyId: r.company_id,

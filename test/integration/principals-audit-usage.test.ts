@@ -24,7 +24,7 @@ beforeAll(async () => {
     "connect-json-http1",
     (await t.mintKey({ companyId: "keyward", scopes: ["platform:admin"] })).secret,
   );
-  for (const company of ["acme", "globex", "initech"]) {
+  for (const company of ["acme", "globex", "initech", "umbrella"]) {
     const { id, secret } = await t.mintKey({ companyId: company, scopes: ["keys:admin"] });
     admins[company] = { client: clients.client("connect-json-http1", secret), keyId: id };
   }
@@ -98,7 +98,7 @@ describe("membership and user events", () => {
 });
 
 describe("integration key list changes", () => {
-  it("DetachCompany: filed under the key's company and the detached one", async () => {
+  it("DetachCompany: filed under the key's company, the detached one and those still listed", async () => {
     const created = await platform.createKey({
       companyId: "keyward",
       kind: "integration",
@@ -108,15 +108,16 @@ describe("integration key list changes", () => {
     await admin("acme").detachCompany({ keyId, companyId: "acme" });
     const [detached] = await seen(admin("acme"), "key.detach_company", keyId);
     expect(detached).toMatchObject({ keyId, companyId: "keyward", actor: admins.acme?.keyId });
-    expect([...(detached?.companyIds ?? [])].sort()).toEqual(["acme", "keyward"]);
+    expect([...(detached?.companyIds ?? [])].sort()).toEqual(["acme", "globex", "keyward"]);
     expect(detached?.before).toEqual({ company_ids: ["acme", "globex"] });
     expect(detached?.after).toEqual({ company_ids: ["globex"] });
     const { events } = await platform.listAuditEvents({ companyId: "keyward", action: "key.detach_company" });
     expect(events.map((e) => e.keyId)).toContain(keyId);
-    expect(await seen(admin("globex"), "key.detach_company", keyId)).toEqual([]);
+    expect(await seen(admin("globex"), "key.detach_company", keyId)).toHaveLength(1);
+    expect(await seen(admin("initech"), "key.detach_company", keyId)).toEqual([]);
   });
 
-  it("company_ids update: filed under the companies added and removed, not those kept", async () => {
+  it("company_ids update: filed under every company before and after the change, and no other", async () => {
     const created = await platform.createKey({
       companyId: "keyward",
       kind: "integration",
@@ -127,13 +128,13 @@ describe("integration key list changes", () => {
       key: { id: keyId, companyIds: ["globex", "initech"] },
       updateMask: { paths: ["company_ids"] },
     });
-    for (const viewer of ["acme", "initech"]) {
+    for (const viewer of ["acme", "globex", "initech"]) {
       const [updated] = await seen(admin(viewer), "key.update", keyId);
       expect(updated, viewer).toMatchObject({ keyId, companyId: "keyward" });
-      expect([...(updated?.companyIds ?? [])].sort()).toEqual(["acme", "initech", "keyward"]);
+      expect([...(updated?.companyIds ?? [])].sort()).toEqual(["acme", "globex", "initech", "keyward"]);
       expect(updated?.after).toEqual({ company_ids: ["globex", "initech"] });
     }
-    expect(await seen(admin("globex"), "key.update", keyId)).toEqual([]);
+    expect(await seen(admin("umbrella"), "key.update", keyId)).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import type { TrafficRecorder } from "../../usage/traffic-recorder.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument } from "../errors.js";
 import { visibleKey } from "../key-mutation.js";
+import { canManage } from "../principal.js";
 import { timestampInput } from "../request-input.js";
 
 const DAY_MS = 86_400_000;
@@ -31,10 +32,14 @@ export function getKeyUsageHandler(
       : new Date(ctx.now() - DAY_MS);
     if (start && end && start > end) v.add("start_time", "must not be after end_time");
     if (!v.ok || !start || !end) throw invalidArgument(v.list);
-    const key = await visibleKey(ctx, callerOf(hctx), req.keyId);
+    const caller = callerOf(hctx);
+    const key = await visibleKey(ctx, caller, req.keyId);
+    // A company that only shares the key (integration key, member's token) sees the usage it was charged.
+    const shared = !canManage(caller.principal, key.companyId) && caller.principal.kind === "key";
+    const onlyCompany = shared && caller.principal.kind === "key" ? caller.principal.companyId : undefined;
     const stored = key.lastUsedTime?.getTime() ?? 0;
     const lastUsed = Math.max(stored, ctx.traffic.pendingLastUsed(key.id) ?? 0);
-    const usage = await ctx.trafficStore.usage(key.id, start, end);
+    const usage = await ctx.trafficStore.usage(key.id, start, end, onlyCompany);
     return create(KeyUsageSchema, {
       keyId: key.id,
       lastUsedTime: lastUsed > 0 ? timestampFromMs(lastUsed) : undefined,

@@ -57,7 +57,9 @@ export function rotateKeyHandler(ctx: AdminContext) {
             },
         now,
       );
-      const base = { ...caller.audit, companyId: old.companyId };
+      // An integration key's companies see its rotation too.
+      const alsoCompanies = old.kind === "integration" ? old.companyIds : [];
+      const base = { ...caller.audit, companyId: old.companyId, alsoCompanies };
       await audit.record({
         ...base,
         action: "key.create",

@@ -14,10 +14,10 @@ import {
 } from "../../keys/validation.js";
 import type { KeyRowUpdate } from "../../store/schema/keys.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
-import { badField, failedPrecondition, invalidArgument, permissionDenied } from "../errors.js";
+import { badField, failedPrecondition, invalidArgument, keyNotFound, permissionDenied } from "../errors.js";
 import { mutateKey, visibleKey } from "../key-mutation.js";
 import { keyResource } from "../key-resource.js";
-import { isPlatform } from "../principal.js";
+import { canManage, isPlatform } from "../principal.js";
 import { checkGrant, rateLimitInput, timestampInput } from "../request-input.js";
 
 /** The paths UpdateKey may change; everything else about a key is fixed at creation or by its own RPC. */
@@ -54,6 +54,8 @@ export function updateKeyHandler(ctx: AdminContext) {
     const patch = patchFor(new Set(paths as MutablePath[]), input, v, ctx.now());
     if (!v.ok) throw invalidArgument(v.list);
     const current = await visibleKey(ctx, caller, input.id);
+    // A key the caller may only read (shared with its company) is, for changes, a key it cannot see.
+    if (!canManage(caller.principal, current.companyId)) throw keyNotFound(input.id);
     if (patch.scopes) checkGrant(caller.principal, current.companyId, patch.scopes);
     if (patch.company_ids && !isPlatform(caller.principal)) {
       throw permissionDenied("only a platform admin changes the companies of an integration key");
