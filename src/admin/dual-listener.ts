@@ -49,7 +49,9 @@ export async function listenDual(listen: ListenAddress, handler: Handler): Promi
     session.on("close", () => sessions.delete(session));
   });
 
-  const tcp = net.createServer((socket) => {
+  // No Nagle: small RPC answers must not wait for the peer's delayed ACK (h2c runs through a wrapper stream
+  // that never gets its own setNoDelay).
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());

@@ -51,8 +51,15 @@ export function checkCompanyIds(v: Violations, field: string, ids: readonly stri
   });
 }
 
+/** Length in characters (code points), as a person counts them: an emoji is one, not two. */
+function chars(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 export function checkName(v: Violations, field: string, name: string): void {
-  if (name.length > LIMITS.name) v.add(field, `must be at most ${LIMITS.name} characters`);
+  if (chars(name) > LIMITS.name) v.add(field, `must be at most ${LIMITS.name} characters`);
   if (/\p{Cc}/u.test(name)) v.add(field, "must not contain control characters");
 }
 
@@ -75,10 +82,10 @@ export function checkMetadata(v: Violations, field: string, metadata: Record<str
   const entries = Object.entries(metadata);
   if (entries.length > LIMITS.metadataPairs) v.add(field, `must hold at most ${LIMITS.metadataPairs} pairs`);
   for (const [k, value] of entries) {
-    if (k.length === 0 || k.length > LIMITS.metadataKey) {
+    if (k.length === 0 || chars(k) > LIMITS.metadataKey) {
       v.add(`${field}["${clip(k)}"]`, `keys must be 1-${LIMITS.metadataKey} characters`);
     }
-    if (value.length > LIMITS.metadataValue) {
+    if (chars(value) > LIMITS.metadataValue) {
       v.add(`${field}["${clip(k)}"]`, `values must be at most ${LIMITS.metadataValue} characters`);
     }
   }

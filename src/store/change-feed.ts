@@ -49,6 +49,8 @@ export async function openChangeFeed(
 class PostgresFeed implements ChangeFeed {
   connected = false;
   private client: pg.Client | undefined;
+  /** The connection being set up or in use; events from any older one are ignored. */
+  private current: pg.Client | undefined;
   private stopped = false;
   private retryMs = 50;
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +64,7 @@ class PostgresFeed implements ChangeFeed {
 
   async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: "keyward-change-feed" });
+    this.current = client;
     client.on("notification", (msg) => {
       if (msg.channel === KEY_CHANNEL) this.deliver(msg.payload);
     });
@@ -88,7 +91,9 @@ class PostgresFeed implements ChangeFeed {
   }
 
   private lost(client: pg.Client, err?: unknown): void {
-    if (this.client && this.client !== client) return;
+    // A late error or end from a connection already given up on must not start a second reconnect.
+    if (client !== this.current) return;
+    this.current = undefined;
     this.client = undefined;
     const wasConnected = this.connected;
     this.connected = false;

@@ -22,6 +22,7 @@ export function suspendKeyHandler(ctx: AdminContext) {
       "key.suspend",
       (k) => {
         if (k.status === "revoked") throw failedPrecondition("a revoked key cannot be suspended");
+        if (k.status === "suspended") throw failedPrecondition("the key is already suspended");
         return { status: "suspended", suspend_reason: reason };
       },
       reason,
@@ -35,6 +36,7 @@ export function resumeKeyHandler(ctx: AdminContext) {
   return async (req: ResumeKeyRequest, hctx: HandlerContext): Promise<Key> => {
     const key = await mutateKey(ctx, callerOf(hctx), req.keyId, "key.resume", (k) => {
       if (k.status === "revoked") throw failedPrecondition("a revoked key cannot be resumed");
+      if (k.status === "active") throw failedPrecondition("the key is not suspended");
       return { status: "active", suspend_reason: null };
     });
     return keyResource(key);

@@ -57,7 +57,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     declare
       k record;
     begin
-      for k in select id from keys where user_id = coalesce(NEW.user_id, OLD.user_id) loop
+      -- Both users when an update moves a membership: each one's tokens change what they may act for.
+      for k in select id from keys
+               where user_id in (NEW.user_id, OLD.user_id) loop
         perform pg_notify('keyward_keys', TG_TABLE_SCHEMA || ':' || k.id);
       end loop;
       return null;
