@@ -29,3 +29,9 @@ export function canManage(p: Principal, companyId: string): boolean {
 export function actorOf(p: Principal): string {
   return p.kind === "key" ? p.keyId : p.kind;
 }
+
+/** The company a listing is about: the one asked for, or for a company admin that asks none, its own. */
+export function companyScope(p: Principal, requested: string): string | undefined {
+  if (requested) return requested;
+  return p.kind === "key" && !p.platform ? p.companyId : undefined;
+}

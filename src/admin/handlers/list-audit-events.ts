@@ -13,8 +13,8 @@ import type { AuditEventRow } from "../../store/schema/audit-events.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument } from "../errors.js";
 import { visibleKey } from "../key-mutation.js";
-import { pageSize } from "../paging.js";
-import { canManage, isPlatform } from "../principal.js";
+import { pageOf, pagePosition, pageSize } from "../paging.js";
+import { canManage, companyScope } from "../principal.js";
 import { timestampInput } from "../request-input.js";
 
 /** ListAuditEvents: newest first, filtered by key, company, action and time; a company admin sees its own. */
@@ -27,8 +27,7 @@ export function listAuditEventsHandler(ctx: AdminContext) {
     const since = req.startTime ? timestampInput(v, "start_time", req.startTime) : null;
     const until = req.endTime ? timestampInput(v, "end_time", req.endTime) : null;
     if (req.action.length > 64) v.add("action", "must be at most 64 characters");
-    const companyId =
-      req.companyId || (isPlatform(principal) || principal.kind !== "key" ? undefined : principal.companyId);
+    const companyId = companyScope(principal, req.companyId);
     const filter = {
       keyId: req.keyId || undefined,
       companyId,
@@ -37,9 +36,7 @@ export function listAuditEventsHandler(ctx: AdminContext) {
       until,
     };
     const scope = JSON.stringify(["audit", principal, filter]);
-    const position = req.pageToken ? ctx.pageTokens.decode(scope, req.pageToken) : undefined;
-    if (req.pageToken && position?.length !== 1)
-      v.add("page_token", "is not a token from a previous page of this query");
+    const position = pagePosition(ctx.pageTokens, v, scope, req.pageToken, 1);
     if (!v.ok) throw invalidArgument(v.list);
     // A key filter on another company's key answers NOT_FOUND, as every other call does for it.
     if (req.keyId) await visibleKey(ctx, caller, req.keyId);
@@ -52,11 +49,10 @@ export function listAuditEventsHandler(ctx: AdminContext) {
       beforeId: position?.[0],
       limit: limit + 1,
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const page = pageOf(ctx.pageTokens, scope, rows, limit, (last) => [last.id]);
     return create(ListAuditEventsResponseSchema, {
-      events: page.map(auditEvent),
-      nextPageToken: rows.length > limit && last ? ctx.pageTokens.encode(scope, [last.id]) : "",
+      events: page.items.map(auditEvent),
+      nextPageToken: page.nextPageToken,
     });
   };
 }

@@ -11,8 +11,8 @@ import type { TrafficRepository } from "../../store/traffic-repository.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument, permissionDenied } from "../errors.js";
 import { visibleKey } from "../key-mutation.js";
-import { pageSize } from "../paging.js";
-import { canManage, isPlatform } from "../principal.js";
+import { pageOf, pagePosition, pageSize } from "../paging.js";
+import { canManage, companyScope, isPlatform } from "../principal.js";
 import { timestampInput } from "../request-input.js";
 
 /**
@@ -31,8 +31,7 @@ export function listAuthEventsHandler(ctx: AdminContext & { trafficStore: Traffi
     if (req.sourceIp.length > 64) v.add("source_ip", "must be at most 64 characters");
     if (req.sourceIp && !isPlatform(principal))
       throw permissionDenied("only platform admins read events by source IP");
-    const companyId =
-      req.companyId || (isPlatform(principal) || principal.kind !== "key" ? undefined : principal.companyId);
+    const companyId = companyScope(principal, req.companyId);
     const filter = {
       keyId: req.keyId || undefined,
       companyId,
@@ -42,18 +41,15 @@ export function listAuthEventsHandler(ctx: AdminContext & { trafficStore: Traffi
       until: until ?? undefined,
     };
     const scope = JSON.stringify(["auth", principal, filter]);
-    const position = req.pageToken ? ctx.pageTokens.decode(scope, req.pageToken) : undefined;
-    if (req.pageToken && position?.length !== 1)
-      v.add("page_token", "is not a token from a previous page of this query");
+    const position = pagePosition(ctx.pageTokens, v, scope, req.pageToken, 1);
     if (!v.ok) throw invalidArgument(v.list);
     if (req.keyId) await visibleKey(ctx, caller, req.keyId);
     if (companyId !== undefined && !canManage(principal, companyId))
       return create(ListAuthEventsResponseSchema, {});
     const rows = await ctx.trafficStore.authEvents({ ...filter, beforeId: position?.[0], limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const page = pageOf(ctx.pageTokens, scope, rows, limit, (last) => [last.id]);
     return create(ListAuthEventsResponseSchema, {
-      events: page.map((r) => ({
+      events: page.items.map((r) => ({
         id: r.id,
         minute: timestampFromDate(r.minute),
         keyId: r.key_id,
@@ -64,7 +60,7 @@ export function listAuthEventsHandler(ctx: AdminContext & { trafficStore: Traffi
         sourceIps: r.source_ips,
         distinctSourceIps: r.source_ips.length,
       })),
-      nextPageToken: rows.length > limit && last ? ctx.pageTokens.encode(scope, [last.id]) : "",
+      nextPageToken: page.nextPageToken,
     });
   };
 }

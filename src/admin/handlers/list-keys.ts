@@ -12,8 +12,8 @@ import type { KeyListFilter } from "../../store/key-repository.js";
 import { type AdminContext, callerOf } from "../admin-context.js";
 import { invalidArgument } from "../errors.js";
 import { keyResource } from "../key-resource.js";
-import { pageSize } from "../paging.js";
-import { canManage, isPlatform } from "../principal.js";
+import { pageOf, pagePosition, pageSize } from "../paging.js";
+import { canManage, companyScope } from "../principal.js";
 
 const STATUSES = ["active", "suspended", "revoked"];
 
@@ -27,15 +27,13 @@ export function listKeysHandler(ctx: AdminContext) {
     if (req.environment) checkEnvironment(v, "environment", req.environment);
     const limit = pageSize(v, req.pageSize);
     const filter: KeyListFilter = {
-      companyId: isPlatform(principal) ? req.companyId || undefined : req.companyId || companyOf(principal),
+      companyId: companyScope(principal, req.companyId),
       status: (req.status || undefined) as KeyStatus | undefined,
       environment: (req.environment || undefined) as Environment | undefined,
       tag: req.tag || undefined,
     };
     const scope = JSON.stringify(["keys", principal, filter]);
-    const position = req.pageToken ? ctx.pageTokens.decode(scope, req.pageToken) : undefined;
-    if (req.pageToken && position?.length !== 2)
-      v.add("page_token", "is not a token from a previous page of this query");
+    const position = pagePosition(ctx.pageTokens, v, scope, req.pageToken, 2);
     if (!v.ok) throw invalidArgument(v.list);
     // Another company's keys are invisible: asking for them finds nothing, exactly as for a company with none.
     if (filter.companyId !== undefined && !canManage(principal, filter.companyId)) {
@@ -45,18 +43,13 @@ export function listKeysHandler(ctx: AdminContext) {
       ? { createTime: new Date(position[0] as string), id: position[1] as string }
       : undefined;
     const keys = await ctx.keys.list(filter, after, limit + 1);
-    const page = keys.slice(0, limit);
-    const last = page[page.length - 1];
+    const page = pageOf(ctx.pageTokens, scope, keys, limit, (last) => [
+      last.createTime.toISOString(),
+      last.id,
+    ]);
     return create(ListKeysResponseSchema, {
-      keys: page.map(keyResource),
-      nextPageToken:
-        keys.length > limit && last
-          ? ctx.pageTokens.encode(scope, [last.createTime.toISOString(), last.id])
-          : "",
+      keys: page.items.map(keyResource),
+      nextPageToken: page.nextPageToken,
     });
   };
-}
-
-function companyOf(principal: { kind: string; companyId?: string }): string | undefined {
-  return principal.companyId;
 }
