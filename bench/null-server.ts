@@ -1,11 +1,14 @@
 /**
- * Child entry: the "null handler" baseline. The same grpc-js server and the same protobuf-es (de)serializers
- * as Keyward's Check listener, but the handler answers a constant allow without looking at the request, so
- * Keyward's figures divided by these ones show what its own work costs on top of the RPC stack.
+ * Child entry: the "null handler" baseline. The same grpc-js server and the same protobuf-es request decoding
+ * as Keyward's Check listener, but the handler answers a constant allow, encoded once, without looking at the
+ * request: the cheapest answer the RPC stack can give. Keyward's figures divided by these ones show what its
+ * own work costs on top of that stack.
  */
+
+import { toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { allowResponse } from "../src/authz/check-response.js";
-import { Authorization } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { Authorization, CheckResponseSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { grpcMethod } from "../src/rpc/grpc-js.js";
 import { serveParent } from "./child-protocol.js";
 
@@ -14,8 +17,9 @@ export interface NullServerInfo {
   authzPort: number;
 }
 
-// Shaped like Keyward's own allow, so both servers serialize an answer of the same size.
-const ALLOW = allowResponse({
+// Shaped like Keyward's own allow, so both servers send an answer of the same size; encoded once, as Keyward
+// does for answers it can share.
+const ALLOW = encode({
   allow: true,
   keyId: "key_0000000000000000000000",
   companyId: "acme",
@@ -23,12 +27,16 @@ const ALLOW = allowResponse({
   environment: "live",
 });
 
+function encode(allow: Parameters<typeof allowResponse>[0]): Buffer {
+  return Buffer.from(toBinary(CheckResponseSchema, allowResponse(allow)));
+}
+
 await serveParent<NullServerInfo>(async () => {
   const [check] = Authorization.methods;
   if (!check) throw new Error("Authorization service has no Check method");
-  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const server = new Server({ "grpc.max_receive_message_length": 32 * 1024 * 1024 });
   server.addService(
-    { Check: grpcMethod(check) },
+    { Check: { ...grpcMethod(check), responseSerialize: (m: unknown) => m as Buffer } },
     { Check: (_call: unknown, done: (e: null, r: unknown) => void) => done(null, ALLOW) },
   );
   const authzPort = await new Promise<number>((resolve, reject) =>

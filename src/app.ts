@@ -130,6 +130,8 @@ export class App {
     readonly admin: DualListener,
     readonly health: HealthState,
     readonly traffic: TrafficRecorder,
+    /** The Check decision service behind the authz listener. */
+    readonly check: CheckService,
     private readonly cleanups: (() => Promise<void> | void)[],
   ) {}
 
@@ -248,7 +250,7 @@ export class App {
         },
         "keyward serving",
       );
-      return new App(ctx, authz, admin, health, traffic, cleanups);
+      return new App(ctx, authz, admin, health, traffic, check, cleanups);
     } catch (err) {
       await runAll(cleanups);
       throw err;

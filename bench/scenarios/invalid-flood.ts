@@ -38,8 +38,13 @@ export const invalidFlood: Scenario = {
     const lookups = outcomeDelta(before, await keyLookups(adminPort));
     const queries = lookups.query ?? 0;
     const problems = [alone.problem, beside.problem].filter((p): p is string => p !== null);
-    if (queries > flood.unknownWellFormed) {
-      problems.push(`${queries} database queries for ${flood.unknownWellFormed} unknown well-formed keys`);
+    // The valid key's own rare re-reads (its cache entry's TTL running out mid-run) are not the flood's.
+    const validMisses = Math.max(0, requests - (lookups.hit ?? 0));
+    const floodQueries = queries - validMisses;
+    if (floodQueries > flood.unknownWellFormed) {
+      problems.push(
+        `${floodQueries} database queries for ${flood.unknownWellFormed} unknown well-formed keys`,
+      );
     }
     if ((lookups.malformed ?? 0) < flood.badChecksum) {
       problems.push(`${lookups.malformed ?? 0} offline refusals for ${flood.badChecksum} broken checksums`);
@@ -60,7 +65,7 @@ export const invalidFlood: Scenario = {
       notes: [
         `valid throughput beside the flood: ${ratio(beside.reqPerSec, alone.reqPerSec)} of alone`,
         `flood: ${flood.sent} requests in ${flood.seconds.toFixed(1)} s (${rate(flood.sent / flood.seconds)} req/s), ${flood.badChecksum} broken checksums, ${flood.unknownWellFormed} unknown well-formed keys`,
-        `Keyward's lookups meanwhile: ${JSON.stringify(lookups)} — database queries per broken checksum: ${((queries - Math.min(queries, flood.unknownWellFormed)) / Math.max(1, flood.badChecksum)).toFixed(3)}, per unknown well-formed key: ${(queries / Math.max(1, flood.unknownWellFormed)).toFixed(3)}`,
+        `Keyward's lookups meanwhile: ${JSON.stringify(lookups)} — database queries per broken checksum: ${((floodQueries - Math.min(floodQueries, flood.unknownWellFormed)) / Math.max(1, flood.badChecksum)).toFixed(3)}, per unknown well-formed key: ${(floodQueries / Math.max(1, flood.unknownWellFormed)).toFixed(3)} (the valid key itself: ${validMisses} re-reads)`,
         "both share this machine's cores with the flood generator and h2load, so the drop includes that competition",
       ],
       problems,

@@ -79,14 +79,18 @@ export class AuthzServer {
             callback(null, denyResponse(UNDECODABLE));
             return;
           }
-          options.check.check(call.request).then(
-            (response) => callback(null, response),
-            (err: unknown) => {
-              options.metrics.checkErrors.inc();
-              options.logger.error({ err }, "check failed");
-              callback({ code: status.UNAVAILABLE, details: "authorization backend unavailable" });
-            },
-          );
+          const fail = (err: unknown) => {
+            options.metrics.checkErrors.inc();
+            options.logger.error({ err }, "check failed");
+            callback({ code: status.UNAVAILABLE, details: "authorization backend unavailable" });
+          };
+          try {
+            const answer = options.check.check(call.request);
+            if (answer instanceof Promise) answer.then((response) => callback(null, response), fail);
+            else callback(null, answer);
+          } catch (err) {
+            fail(err);
+          }
         },
       },
     );

@@ -1,4 +1,4 @@
-import { parseKey } from "../keys/format.js";
+import { isWellFormedKey } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
 import type { KeyRepository } from "../store/key-repository.js";
 import type { KeyCache } from "./key-cache.js";
@@ -29,34 +29,43 @@ export class KeyVerifier {
     private readonly observe: (event: VerifierEvent) => void = () => {},
   ) {}
 
-  async verify(credential: string): Promise<Verification> {
-    if (parseKey(credential, this.prefix) === "malformed") {
+  /**
+   * What `credential` is: synchronously when the offline checks or the cache can tell (the hot path), with a
+   * promise when the database must be asked.
+   */
+  verify(credential: string): Verification | Promise<Verification> {
+    if (!isWellFormedKey(credential, this.prefix)) {
       this.observe("malformed");
       return MALFORMED;
     }
-    const candidates = this.hasher.candidates(credential);
-    const digest = (candidates[0] as { hash: Buffer }).hash.toString("hex");
-    let key = this.cache?.get(digest);
-    if (key !== undefined) this.observe(key ? "hit" : "negative_hit");
-    else {
-      const generation = this.cache?.generation ?? 0;
-      let pending = this.inflight.get(digest);
-      // A lookup begun before the latest invalidation may have read the row that change replaced: a request
-      // that arrives after the invalidation must not share it.
-      if (!pending || pending.generation !== generation) {
-        this.observe("query");
-        const entry = { generation, promise: this.load(candidates) };
-        this.inflight.set(digest, entry);
-        entry.promise
-          .then((found) => this.cache?.set(digest, found, generation))
-          .catch(() => {})
-          .finally(() => {
-            if (this.inflight.get(digest) === entry) this.inflight.delete(digest);
-          });
-        pending = entry;
-      }
-      key = await pending.promise;
+    const digest = this.hasher.cacheKey(credential);
+    const key = this.cache?.get(digest);
+    if (key !== undefined) {
+      this.observe(key ? "hit" : "negative_hit");
+      return key ? { kind: "key", key } : UNKNOWN;
     }
+    return this.lookup(credential, digest);
+  }
+
+  /** One indexed query per key, shared by the requests that ask for it at once. */
+  private async lookup(credential: string, digest: string): Promise<Verification> {
+    const generation = this.cache?.generation ?? 0;
+    let pending = this.inflight.get(digest);
+    // A lookup begun before the latest invalidation may have read the row that change replaced: a request
+    // that arrives after the invalidation must not share it.
+    if (!pending || pending.generation !== generation) {
+      this.observe("query");
+      const entry = { generation, promise: this.load(this.hasher.candidates(credential)) };
+      this.inflight.set(digest, entry);
+      entry.promise
+        .then((found) => this.cache?.set(digest, found, generation))
+        .catch(() => {})
+        .finally(() => {
+          if (this.inflight.get(digest) === entry) this.inflight.delete(digest);
+        });
+      pending = entry;
+    }
+    const key = await pending.promise;
     return key ? { kind: "key", key } : UNKNOWN;
   }
 

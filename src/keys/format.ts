@@ -57,6 +57,21 @@ export function parseKey(key: string, expectedPrefix: string): ParsedKey | Parse
   return { prefix, environment, last4: key.slice(-4) };
 }
 
+/**
+ * The same verdict as `parseKey`, without building anything: the Check path only needs to know whether a
+ * credential can be a key before it spends an HMAC and a lookup on it.
+ */
+export function isWellFormedKey(key: string, expectedPrefix: string): boolean {
+  const p = expectedPrefix.length;
+  if (key.length !== p + 6 + BODY_LENGTH + CHECKSUM_LENGTH || !key.startsWith(expectedPrefix)) return false;
+  if (key.charCodeAt(p) !== 0x5f || key.charCodeAt(p + 5) !== 0x5f) return false;
+  const env = key.slice(p + 1, p + 5);
+  if (env !== "live" && env !== "test") return false;
+  const tail = key.slice(p + 6);
+  if (!isBase62(tail)) return false;
+  return checksum(key.slice(0, key.length - CHECKSUM_LENGTH)) === key.slice(-CHECKSUM_LENGTH);
+}
+
 /** The display hint stored beside the hash: enough to recognise a key, useless to an attacker. */
 export function keyHint(parsed: ParsedKey): string {
   return `${parsed.prefix}_${parsed.environment}_…${parsed.last4}`;

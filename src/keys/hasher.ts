@@ -1,9 +1,11 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /** A pepper: the server-side secret keys are hashed under, and the short id stored beside each hash. */
 export interface Pepper {
   id: string;
   secret: Buffer;
+  /** The secret prepared once for HMAC: building it on every call is measurable on the Check path. */
+  key: KeyObject;
 }
 
 /** A stored-form key: HMAC-SHA256(pepper, key) and the id of the pepper it was made with. */
@@ -15,7 +17,7 @@ export interface KeyDigest {
 /** Turns raw pepper bytes into a Pepper whose id names it without revealing it. */
 export function makePepper(secret: Buffer): Pepper {
   const id = createHmac("sha256", secret).update("keyward pepper id").digest("hex").slice(0, 8);
-  return { id, secret };
+  return { id, secret, key: createSecretKey(secret) };
 }
 
 /**
@@ -33,16 +35,24 @@ export class KeyHasher {
 
   /** The digest a new key is stored under. */
   digest(key: string): KeyDigest {
-    return { hash: hmac(this.current.secret, key), pepperId: this.current.id };
+    return { hash: hmac(this.current.key, key), pepperId: this.current.id };
+  }
+
+  /**
+   * The name the per-replica cache knows `key` by: its digest under the current pepper, as text. Never the
+   * key itself, so the cache holds no secret.
+   */
+  cacheKey(key: string): string {
+    return createHmac("sha256", this.current.key).update(key, "utf8").digest("base64");
   }
 
   /** Every digest `key` may be stored under, current pepper first. */
   candidates(key: string): KeyDigest[] {
-    return this.peppers.map((p) => ({ hash: hmac(p.secret, key), pepperId: p.id }));
+    return this.peppers.map((p) => ({ hash: hmac(p.key, key), pepperId: p.id }));
   }
 }
 
-function hmac(secret: Buffer, key: string): Buffer {
+function hmac(secret: KeyObject, key: string): Buffer {
   return createHmac("sha256", secret).update(key, "utf8").digest();
 }
 

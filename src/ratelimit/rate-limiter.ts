@@ -31,9 +31,14 @@ export class RateLimiter {
     return keyLimit ?? this.deps.defaultLimit;
   }
 
-  async take(keyId: string, spec: RateLimitSpec): Promise<LimitResult> {
+  /** One request's worth of `keyId`'s budget: synchronous per replica, a promise when Redis decides. */
+  take(keyId: string, spec: RateLimitSpec): LimitResult | Promise<LimitResult> {
     const redis = this.deps.redis;
     if (!redis) return this.local.take(keyId, spec);
+    return this.takeGlobal(redis, keyId, spec);
+  }
+
+  private async takeGlobal(redis: RedisLimiter, keyId: string, spec: RateLimitSpec): Promise<LimitResult> {
     if (redis.ready) {
       try {
         const result = await redis.take(keyId, spec);

@@ -1,7 +1,27 @@
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { TrafficRepository } from "../store/traffic-repository.js";
-import { type AuthBucket, batchSize, emptyBatch, type TrafficBatch } from "./traffic-batch.js";
+import {
+  type AuthBucket,
+  batchSize,
+  type EndpointBucket,
+  emptyBatch,
+  type TrafficBatch,
+  type UsageBucket,
+} from "./traffic-batch.js";
+
+/** The buckets one key's last request was counted in, with what made them the right ones. */
+interface HotBuckets {
+  batch: TrafficBatch;
+  minute: number;
+  company: string;
+  outcome: string;
+  method: string;
+  path: string;
+  usage: UsageBucket;
+  endpoint: EndpointBucket | undefined;
+  auth: AuthBucket;
+}
 
 const MINUTE = 60_000;
 /** Distinct endpoints kept per key per minute; the rest count as "(other)" so odd paths cannot blow memory. */
@@ -35,6 +55,8 @@ export class TrafficRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly endpointCount = new Map<string, number>();
+  /** Per key, the buckets its last request went to (see `record`); cleared with every new batch. */
+  private readonly hot = new Map<string, HotBuckets>();
 
   constructor(
     private readonly repository: TrafficRepository,
@@ -45,33 +67,82 @@ export class TrafficRecorder {
 
   record(r: TrafficRecord): void {
     const minute = r.now - (r.now % MINUTE);
-    const b = this.batch;
-    if (r.keyId !== null) {
-      if (r.outcome === "allow") {
-        const prior = b.lastUsed.get(r.keyId);
-        if (prior === undefined || prior < r.now) b.lastUsed.set(r.keyId, r.now);
-      }
-      const company = r.companyId ?? "";
-      const usageKey = `${r.keyId}\u0000${company}\u0000${minute}`;
-      let usage = b.usage.get(usageKey);
-      if (!usage) {
-        if (this.full()) return;
-        usage = { keyId: r.keyId, companyId: company, minute, requests: 0, denied: 0 };
-        b.usage.set(usageKey, usage);
-      }
-      if (r.outcome === "allow") {
-        usage.requests++;
-        this.endpoint(r.keyId, minute, r.method, r.path);
-      } else {
-        usage.denied++;
-      }
-      this.auth(minute, r.keyId, company, "", r.outcome, r.sourceIp);
-    } else {
+    if (r.keyId === null) {
       this.auth(minute, "", "", r.sourceIp ?? "", r.outcome, null);
+      return;
+    }
+    const company = r.companyId ?? "";
+    // Fast path: a key's requests mostly repeat its previous one (same minute, company, outcome, endpoint):
+    // bump the buckets that one used instead of building their keys again.
+    const hot = this.hot.get(r.keyId);
+    if (
+      hot &&
+      hot.batch === this.batch &&
+      hot.minute === minute &&
+      hot.company === company &&
+      hot.outcome === r.outcome &&
+      hot.method === r.method &&
+      hot.path === r.path
+    ) {
+      if (r.outcome === "allow") {
+        hot.usage.requests++;
+        if (hot.endpoint) hot.endpoint.requests++;
+        this.touch(r.keyId, r.now);
+      } else {
+        hot.usage.denied++;
+      }
+      this.count(hot.auth, r.sourceIp);
+      return;
+    }
+    const b = this.batch;
+    const usageKey = `${r.keyId}\u0000${company}\u0000${minute}`;
+    let usage = b.usage.get(usageKey);
+    if (!usage) {
+      if (this.full()) return;
+      usage = { keyId: r.keyId, companyId: company, minute, requests: 0, denied: 0 };
+      b.usage.set(usageKey, usage);
+    }
+    let endpoint: EndpointBucket | undefined;
+    if (r.outcome === "allow") {
+      usage.requests++;
+      endpoint = this.endpoint(r.keyId, minute, r.method, r.path);
+      this.touch(r.keyId, r.now);
+    } else {
+      usage.denied++;
+    }
+    const auth = this.auth(minute, r.keyId, company, "", r.outcome, r.sourceIp);
+    if (auth) {
+      const entry = {
+        batch: b,
+        minute,
+        company,
+        outcome: r.outcome,
+        method: r.method,
+        path: r.path,
+        usage,
+        endpoint,
+        auth,
+      };
+      this.hot.set(r.keyId, entry);
     }
   }
 
-  private endpoint(keyId: string, minute: number, rawMethod: string, rawPath: string): void {
+  private touch(keyId: string, now: number): void {
+    const prior = this.batch.lastUsed.get(keyId);
+    if (prior === undefined || prior < now) this.batch.lastUsed.set(keyId, now);
+  }
+
+  private count(bucket: AuthBucket, ip: string | null): void {
+    bucket.count++;
+    if (ip && bucket.sourceIps.size < MAX_IPS_PER_BUCKET) bucket.sourceIps.add(ip);
+  }
+
+  private endpoint(
+    keyId: string,
+    minute: number,
+    rawMethod: string,
+    rawPath: string,
+  ): EndpointBucket | undefined {
     // The bucket key is made of exactly what is stored: two buckets of one batch that the table would see as
     // one row fail the whole insert (and so every later flush). PostgreSQL text cannot hold NUL.
     const method = rawMethod.slice(0, 16).replaceAll("\u0000", "");
@@ -84,14 +155,18 @@ export class TrafficRecorder {
         path = OTHER;
         key = endpointKey(keyId, minute, method, path);
       } else if (this.full()) {
-        return;
+        return undefined;
       } else {
         this.endpointCount.set(perKey, n + 1);
       }
     }
-    const bucket = this.batch.endpoints.get(key);
+    let bucket = this.batch.endpoints.get(key);
     if (bucket) bucket.requests++;
-    else if (!this.full()) this.batch.endpoints.set(key, { keyId, minute, method, path, requests: 1 });
+    else if (!this.full()) {
+      bucket = { keyId, minute, method, path, requests: 1 };
+      this.batch.endpoints.set(key, bucket);
+    }
+    return bucket;
   }
 
   private auth(
@@ -101,16 +176,16 @@ export class TrafficRecorder {
     sourceIp: string,
     outcome: string,
     ip: string | null,
-  ) {
+  ): AuthBucket | undefined {
     const key = `${minute}\u0000${keyId}\u0000${companyId}\u0000${sourceIp}\u0000${outcome}`;
     let bucket: AuthBucket | undefined = this.batch.auth.get(key);
     if (!bucket) {
-      if (this.full()) return;
+      if (this.full()) return undefined;
       bucket = { minute, keyId, companyId, sourceIp, outcome, count: 0, sourceIps: new Set() };
       this.batch.auth.set(key, bucket);
     }
-    bucket.count++;
-    if (ip && bucket.sourceIps.size < MAX_IPS_PER_BUCKET) bucket.sourceIps.add(ip);
+    this.count(bucket, ip);
+    return bucket;
   }
 
   private full(): boolean {
@@ -140,6 +215,7 @@ export class TrafficRecorder {
     if (batchSize(batch) === 0 && batch.lastUsed.size === 0) return;
     this.batch = emptyBatch();
     this.endpointCount.clear();
+    this.hot.clear();
     try {
       await this.repository.write(batch);
       this.metrics.trafficFlushes.inc({ result: "ok" });
@@ -154,6 +230,7 @@ export class TrafficRecorder {
   private restore(failed: TrafficBatch): void {
     const current = this.batch;
     this.batch = failed;
+    this.hot.clear();
     for (const [k, v] of current.usage) {
       const u = failed.usage.get(k);
       if (u) {
