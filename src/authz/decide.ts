@@ -1,7 +1,7 @@
 import { cidrContains } from "./cidr.js";
 import { type Decision, type Deny, deny } from "./decision.js";
 import type { RequestFacts } from "./request-facts.js";
-import { missingScopes } from "./scopes.js";
+import { holdsAll } from "./scopes.js";
 import type { VerifiedKey } from "./verified-key.js";
 
 /**
@@ -30,8 +30,9 @@ export function decide(facts: RequestFacts, key: VerifiedKey | undefined, now: n
   if (typeof acting !== "string") return acting;
   const companyId = acting;
 
-  const missing = missingScopes(key.scopes, facts.route.scopes);
-  if (missing.length > 0) return deny("insufficient_scope", { requiredScopes: facts.route.scopes });
+  if (!holdsAll(key.scopes, facts.route.scopes)) {
+    return deny("insufficient_scope", { requiredScopes: facts.route.scopes });
+  }
 
   return { allow: true, keyId: key.id, companyId, scopes: key.scopes, environment: key.environment };
 }

@@ -25,3 +25,18 @@ export function grants(held: string, required: string): boolean {
 export function missingScopes(held: readonly string[], required: readonly string[]): string[] {
   return required.filter((r) => !held.some((h) => grants(h, r)));
 }
+
+/** Whether `held` grants every scope in `required`; the Check path's allocation-free form of missingScopes. */
+export function holdsAll(held: readonly string[], required: readonly string[]): boolean {
+  for (const r of required) {
+    let granted = false;
+    for (const h of held) {
+      if (grants(h, r)) {
+        granted = true;
+        break;
+      }
+    }
+    if (!granted) return false;
+  }
+  return true;
+}

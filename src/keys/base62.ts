@@ -4,7 +4,16 @@ import { randomBytes } from "node:crypto";
 export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 const IS_BASE62 = new Uint8Array(128);
-for (const ch of BASE62) IS_BASE62[ch.charCodeAt(0)] = 1;
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE62.length; i++) {
+  IS_BASE62[BASE62.charCodeAt(i)] = 1;
+  DIGIT[BASE62.charCodeAt(i)] = i;
+}
+
+/** The value of one base62 character code, or -1 when it is not one. */
+export function base62Digit(code: number): number {
+  return code < 128 ? (DIGIT[code] as number) : -1;
+}
 
 /** Whether every character of `s` is in the base62 alphabet. */
 export function isBase62(s: string): boolean {

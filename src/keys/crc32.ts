@@ -11,11 +11,16 @@ const TABLE = (() => {
 
 /** The CRC-32 of the UTF-8 bytes of `input`, as an unsigned 32-bit integer. */
 export function crc32(input: string): number {
+  return crc32Range(input, 0, input.length);
+}
+
+/** The CRC-32 of `input.slice(start, end)`, without making the slice. */
+export function crc32Range(input: string, start: number, end: number): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < input.length; i++) {
+  for (let i = start; i < end; i++) {
     const code = input.charCodeAt(i);
     // Keys are ASCII, where a character is its own UTF-8 byte; anything else takes the encoding path.
-    if (code > 0x7f) return crc32Bytes(Buffer.from(input, "utf8"));
+    if (code > 0x7f) return crc32Bytes(Buffer.from(input.slice(start, end), "utf8"));
     crc = (TABLE[(crc ^ code) & 0xff] as number) ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

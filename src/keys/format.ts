@@ -1,5 +1,5 @@
-import { encodeBase62, isBase62, randomBase62 } from "./base62.js";
-import { crc32 } from "./crc32.js";
+import { base62Digit, encodeBase62, isBase62, randomBase62 } from "./base62.js";
+import { crc32, crc32Range } from "./crc32.js";
 
 /** Where a key may be used: production traffic or test traffic. */
 export type Environment = "live" | "test";
@@ -63,13 +63,17 @@ export function parseKey(key: string, expectedPrefix: string): ParsedKey | Parse
  */
 export function isWellFormedKey(key: string, expectedPrefix: string): boolean {
   const p = expectedPrefix.length;
+  const end = key.length - CHECKSUM_LENGTH;
   if (key.length !== p + 6 + BODY_LENGTH + CHECKSUM_LENGTH || !key.startsWith(expectedPrefix)) return false;
   if (key.charCodeAt(p) !== 0x5f || key.charCodeAt(p + 5) !== 0x5f) return false;
-  const env = key.slice(p + 1, p + 5);
-  if (env !== "live" && env !== "test") return false;
-  const tail = key.slice(p + 6);
-  if (!isBase62(tail)) return false;
-  return checksum(key.slice(0, key.length - CHECKSUM_LENGTH)) === key.slice(-CHECKSUM_LENGTH);
+  if (!key.startsWith("live", p + 1) && !key.startsWith("test", p + 1)) return false;
+  let sum = 0;
+  for (let i = p + 6; i < key.length; i++) {
+    const digit = base62Digit(key.charCodeAt(i));
+    if (digit < 0) return false;
+    if (i >= end) sum = sum * 62 + digit;
+  }
+  return sum === crc32Range(key, 0, end);
 }
 
 /** The display hint stored beside the hash: enough to recognise a key, useless to an attacker. */
