@@ -126,15 +126,34 @@ function readCredential(headers: HeaderLookup): string | { code: DenyCode } {
   }
   let bearer: string | undefined;
   if (authorization !== undefined) {
-    const match = /^bearer +([^ ,]+) *$/i.exec(authorization);
-    if (!match) return { code: "malformed_key" };
-    bearer = match[1] as string;
+    bearer = bearerToken(authorization);
+    if (bearer === undefined) return { code: "malformed_key" };
   }
   const key = apiKey?.trim();
   // Two different credentials in one request is ambiguous: refuse rather than guess which one counts.
   if (bearer !== undefined && key !== undefined && bearer !== key) return { code: "malformed_key" };
   const credential = bearer ?? key ?? "";
   return credential === "" ? { code: "missing_key" } : credential;
+}
+
+/**
+ * The token of `Bearer <token>` (scheme in any case, spaces around the token), or undefined when the value is
+ * anything else: another scheme, no token, two tokens, or a comma (a repeated header Envoy joined).
+ */
+function bearerToken(value: string): string | undefined {
+  if (value.length < 8 || value.charCodeAt(6) !== 0x20 || value.slice(0, 6).toLowerCase() !== "bearer") {
+    return undefined;
+  }
+  let start = 7;
+  while (value.charCodeAt(start) === 0x20) start++;
+  let end = value.length;
+  while (end > start && value.charCodeAt(end - 1) === 0x20) end--;
+  if (end === start) return undefined;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x20 || c === 0x2c) return undefined;
+  }
+  return value.slice(start, end);
 }
 
 function readSource(req: CheckRequest, facts: RequestFacts): void {

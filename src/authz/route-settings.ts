@@ -19,7 +19,8 @@ export interface RouteSettingsError {
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const COMPANY_SEGMENT = "{company}";
-const cache = new Map<string, RouteSettings | RouteSettingsError>();
+const cache = new Map<string, Map<string, Map<string, RouteSettings | RouteSettingsError>>>();
+let cacheSize = 0;
 const CACHE_LIMIT = 4096;
 
 /**
@@ -31,12 +32,30 @@ export function routeSettings(ext: { [key: string]: string }): RouteSettings | R
   const companyFrom = ext.company_from ?? "";
   const environment = ext.environment ?? "";
   if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
-  const cacheKey = `${scopes}\u0000${companyFrom}\u0000${environment}`;
-  let settings = cache.get(cacheKey);
+  // Nested by setting, so a lookup builds no key string: this runs on every Check.
+  let byCompany = cache.get(scopes);
+  if (!byCompany) {
+    if (cacheSize >= CACHE_LIMIT) {
+      cache.clear();
+      cacheSize = 0;
+    }
+    byCompany = new Map();
+    cache.set(scopes, byCompany);
+  }
+  let byEnvironment = byCompany.get(companyFrom);
+  if (!byEnvironment) {
+    byEnvironment = new Map();
+    byCompany.set(companyFrom, byEnvironment);
+  }
+  let settings = byEnvironment.get(environment);
   if (!settings) {
+    if (cacheSize >= CACHE_LIMIT) {
+      cache.clear();
+      cacheSize = 0;
+    }
     settings = parseRouteSettings(scopes, companyFrom, environment);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(cacheKey, settings);
+    byEnvironment.set(environment, settings);
+    cacheSize++;
   }
   return settings;
 }

@@ -65,65 +65,79 @@ export class TrafficRecorder {
     private readonly maxBuckets = 100_000,
   ) {}
 
+  /** Counts one Check outcome in the minute it happened. */
   record(r: TrafficRecord): void {
-    const minute = r.now - (r.now % MINUTE);
-    if (r.keyId === null) {
-      this.auth(minute, "", "", r.sourceIp ?? "", r.outcome, null);
+    this.recordCheck(r.outcome, r.keyId, r.companyId, r.method, r.path, r.sourceIp, r.now);
+  }
+
+  /** `record` with its fields as arguments: the Check path's form, which builds no record object. */
+  recordCheck(
+    outcome: string,
+    keyId: string | null,
+    companyId: string | null,
+    method: string,
+    path: string,
+    sourceIp: string | null,
+    now: number,
+  ): void {
+    const minute = now - (now % MINUTE);
+    if (keyId === null) {
+      this.auth(minute, "", "", sourceIp ?? "", outcome, null);
       return;
     }
-    const company = r.companyId ?? "";
+    const company = companyId ?? "";
     // Fast path: a key's requests mostly repeat its previous one (same minute, company, outcome, endpoint):
     // bump the buckets that one used instead of building their keys again.
-    const hot = this.hot.get(r.keyId);
+    const hot = this.hot.get(keyId);
     if (
       hot &&
       hot.batch === this.batch &&
       hot.minute === minute &&
       hot.company === company &&
-      hot.outcome === r.outcome &&
-      hot.method === r.method &&
-      hot.path === r.path
+      hot.outcome === outcome &&
+      hot.method === method &&
+      hot.path === path
     ) {
-      if (r.outcome === "allow") {
+      if (outcome === "allow") {
         hot.usage.requests++;
         if (hot.endpoint) hot.endpoint.requests++;
-        this.touch(r.keyId, r.now);
+        this.touch(keyId, now);
       } else {
         hot.usage.denied++;
       }
-      this.count(hot.auth, r.sourceIp);
+      this.count(hot.auth, sourceIp);
       return;
     }
     const b = this.batch;
-    const usageKey = `${r.keyId}\u0000${company}\u0000${minute}`;
+    const usageKey = `${keyId}\u0000${company}\u0000${minute}`;
     let usage = b.usage.get(usageKey);
     if (!usage) {
       if (this.full()) return;
-      usage = { keyId: r.keyId, companyId: company, minute, requests: 0, denied: 0 };
+      usage = { keyId: keyId, companyId: company, minute, requests: 0, denied: 0 };
       b.usage.set(usageKey, usage);
     }
     let endpoint: EndpointBucket | undefined;
-    if (r.outcome === "allow") {
+    if (outcome === "allow") {
       usage.requests++;
-      endpoint = this.endpoint(r.keyId, minute, r.method, r.path);
-      this.touch(r.keyId, r.now);
+      endpoint = this.endpoint(keyId, minute, method, path);
+      this.touch(keyId, now);
     } else {
       usage.denied++;
     }
-    const auth = this.auth(minute, r.keyId, company, "", r.outcome, r.sourceIp);
+    const auth = this.auth(minute, keyId, company, "", outcome, sourceIp);
     if (auth) {
       const entry = {
         batch: b,
         minute,
         company,
-        outcome: r.outcome,
-        method: r.method,
-        path: r.path,
+        outcome: outcome,
+        method: method,
+        path: path,
         usage,
         endpoint,
         auth,
       };
-      this.hot.set(r.keyId, entry);
+      this.hot.set(keyId, entry);
     }
   }
 
