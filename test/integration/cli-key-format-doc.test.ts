@@ -10,7 +10,7 @@ import { KEY_PATTERN, ROOT } from "../helpers/cli.js";
 // and patterns must agree with the keys Keyward actually mints.
 
 const doc = readFileSync(join(ROOT, "docs/key-format.md"), "utf8");
-const VECTOR = "sk_test_ThisIsAnExampleKeyBodyForDocs000000000000002Drykg";
+const VECTOR = "example_test_ThisIsAnExampleKeyBodyForDocs000000000000002WvQl4";
 
 /** The fenced blocks of the doc, by language tag. */
 function blocks(lang: string): string[] {
@@ -44,10 +44,10 @@ describe("docs/key-format.md", () => {
     expect(VECTOR).toMatch(KEY_PATTERN);
     expect(doc).toContain(VECTOR);
     const head = VECTOR.slice(0, -6);
-    expect(checksum(head)).toBe("2Drykg");
-    expect(crc32(head)).toBe(2037222950);
-    expect(doc).toContain("2037222950 (`0x796D8E26`)");
-    expect(crc32(head).toString(16).toUpperCase()).toBe("796D8E26");
+    expect(checksum(head)).toBe("2WvQl4");
+    expect(crc32(head)).toBe(2318795974);
+    expect(doc).toContain("2318795974 (`0x8A3604C6`)");
+    expect(crc32(head).toString(16).toUpperCase()).toBe("8A3604C6");
   });
 
   it("has reference code that accepts every key Keyward mints", () => {
