@@ -173,14 +173,14 @@ export class App {
       cleanups.unshift(() => feed.stop());
       ctx.keyChanged = (id) => cache.invalidate(id);
       const lookups = {
-        malformed: metrics.cacheEvents.labels("malformed"),
-        hit: metrics.cacheEvents.labels("hit"),
-        negative_hit: metrics.cacheEvents.labels("negative_hit"),
-        query: metrics.cacheEvents.labels("query"),
+        malformed: metrics.cacheEvents.cell("malformed"),
+        hit: metrics.cacheEvents.cell("hit"),
+        negative_hit: metrics.cacheEvents.cell("negative_hit"),
+        query: metrics.cacheEvents.cell("query"),
       };
-      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache, (e) =>
-        lookups[e].inc(),
-      );
+      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache, (e) => {
+        lookups[e].n++;
+      });
       const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
       if (redis) cleanups.unshift(() => redis.close());
       const limiter = new RateLimiter({

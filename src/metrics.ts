@@ -1,16 +1,58 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
+/** One label value's count, bumped with a plain add on the hot path. */
+export interface TallyCell {
+  n: number;
+}
+
+/**
+ * A labelled counter for the Check path. prom-client hashes the label set on every increment; here each label
+ * value gets a cell the caller keeps and bumps with `cell.n++`, and the sums reach the Prometheus counter
+ * when /metrics is scraped.
+ */
+export class Tally<Label extends string> {
+  private readonly cells = new Map<Label, { cell: TallyCell; reported: number }>();
+  readonly counter: Counter<string>;
+
+  constructor(registry: Registry, name: string, help: string, labelName: string) {
+    const cells = this.cells;
+    this.counter = new Counter({
+      name,
+      help,
+      labelNames: [labelName],
+      registers: [registry],
+      collect() {
+        for (const [label, entry] of cells) {
+          const delta = entry.cell.n - entry.reported;
+          if (delta > 0) this.inc({ [labelName]: label }, delta);
+          entry.reported = entry.cell.n;
+        }
+      },
+    });
+  }
+
+  /** The cell for one label value: the same object every time, so callers can keep it. */
+  cell(label: Label): TallyCell {
+    let entry = this.cells.get(label);
+    if (!entry) {
+      entry = { cell: { n: 0 }, reported: 0 };
+      this.cells.set(label, entry);
+    }
+    return entry.cell;
+  }
+}
+
 /** The Prometheus metrics Keyward exports on the admin listener's /metrics. */
 export class Metrics {
   readonly registry = new Registry();
 
   /** Check decisions by outcome: "allow" or the denial code. */
-  readonly checks = new Counter({
-    name: "keyward_checks_total",
-    help: "ext_authz Check decisions by outcome (allow or the denial code).",
-    labelNames: ["outcome"] as const,
-    registers: [this.registry],
-  });
+  readonly checks = new Tally<string>(
+    this.registry,
+    "keyward_checks_total",
+    "ext_authz Check decisions by outcome (allow or the denial code).",
+    "outcome",
+  );
 
   /** Checks that failed with an RPC error (database unreachable and the like). */
   readonly checkErrors = new Counter({
@@ -45,12 +87,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly cacheEvents = new Counter({
-    name: "keyward_key_lookups_total",
-    help: "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database).",
-    labelNames: ["event"] as const,
-    registers: [this.registry],
-  });
+  readonly cacheEvents = new Tally<"malformed" | "hit" | "negative_hit" | "query">(
+    this.registry,
+    "keyward_key_lookups_total",
+    "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database).",
+    "event",
+  );
 
   readonly changeFeedConnected = new Gauge({
     name: "keyward_change_feed_connected",

@@ -34,7 +34,6 @@ export interface CheckDeps {
  * outage, not a verdict.
  */
 export class CheckService {
-  private readonly outcomes = new Map<string, { inc(): void }>();
   private readonly encoded = new EncodedResponses();
   private sampled = 0;
 
@@ -106,12 +105,7 @@ export class CheckService {
 
   private record(facts: RequestFacts, key: VerifiedKey | undefined, decision: Decision, now: number): void {
     const outcome = decision.allow ? "allow" : decision.code;
-    let counter = this.outcomes.get(outcome);
-    if (!counter) {
-      counter = this.deps.metrics.checks.labels(outcome);
-      this.outcomes.set(outcome, counter);
-    }
-    counter.inc();
+    this.deps.metrics.checks.cell(outcome).n++;
     this.deps.traffic.recordCheck(
       outcome,
       key?.id ?? null,

@@ -25,19 +25,43 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** A 16-byte address; IPv4 (dotted or IPv4-mapped IPv6) becomes ::ffff:a.b.c.d. Undefined when malformed. */
 export function parseAddress(text: string): Uint8Array | undefined {
-  if (isIPv4(text)) {
-    const out = new Uint8Array(16);
-    out[10] = 0xff;
-    out[11] = 0xff;
-    text.split(".").forEach((part, i) => {
-      out[12 + i] = Number(part);
-    });
-    return out;
-  }
+  const v4 = parseIPv4(text);
+  if (v4) return v4;
   const zone = text.indexOf("%");
   const bare = zone < 0 ? text : text.slice(0, zone);
   if (!isIPv6(bare)) return undefined;
   return parseIPv6(bare);
+}
+
+/**
+ * A dotted quad as an IPv4-mapped address, read in one pass: it runs on every Check. The rules are
+ * `net.isIPv4`'s: four decimal parts of 0 to 255, no leading zeros, nothing else.
+ */
+function parseIPv4(text: string): Uint8Array | undefined {
+  if (text.length < 7 || text.length > 15) return undefined;
+  const out = new Uint8Array(16);
+  out[10] = 0xff;
+  out[11] = 0xff;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return undefined;
+      out[12 + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return undefined;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return undefined;
+      digits++;
+    } else {
+      return undefined;
+    }
+  }
+  return part === 4 ? out : undefined;
 }
 
 function parseIPv6(text: string): Uint8Array {

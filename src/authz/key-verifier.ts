@@ -1,4 +1,4 @@
-import { isWellFormedKey } from "../keys/format.js";
+import { isWellFormedKey, keyLength } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
 import type { KeyRepository } from "../store/key-repository.js";
 import type { KeyCache } from "./key-cache.js";
@@ -14,11 +14,14 @@ const MALFORMED: Verification = { kind: "malformed" };
 const UNKNOWN: Verification = { kind: "unknown" };
 
 /**
- * Resolves a presented credential to a stored key: offline checks first (a bad shape or checksum never costs
- * a query), then the cache, then at most one indexed lookup, shared by concurrent requests for the same key.
+ * Resolves a presented credential to a stored key: the cache first (a hit needs nothing else), then the
+ * offline checks (a bad shape or checksum never costs a query), then at most one indexed lookup, shared by
+ * concurrent requests for the same key.
  */
 export class KeyVerifier {
   private readonly inflight = new Map<string, { generation: number; promise: Promise<VerifiedKey | null> }>();
+  /** Every key minted under the prefix has this length; anything else is refused before it is hashed. */
+  private readonly keyLength: number;
 
   constructor(
     private readonly keys: KeyRepository,
@@ -27,24 +30,35 @@ export class KeyVerifier {
     private readonly cache?: KeyCache,
     /** Told how each credential was resolved, for metrics: the flood and cache figures come from here. */
     private readonly observe: (event: VerifierEvent) => void = () => {},
-  ) {}
+  ) {
+    this.keyLength = keyLength(prefix);
+  }
 
   /**
    * What `credential` is: synchronously when the offline checks or the cache can tell (the hot path), with a
    * promise when the database must be asked.
    */
   verify(credential: string): Verification | Promise<Verification> {
-    if (!isWellFormedKey(credential, this.prefix)) {
-      this.observe("malformed");
-      return MALFORMED;
-    }
+    if (credential.length !== this.keyLength) return this.malformed();
+    // The cache is asked before the checksum is: only well-formed keys are ever stored in it, so a hit
+    // vouches for the whole string, and the hot path skips the checksum.
     const digest = this.hasher.cacheKey(credential);
-    const key = this.cache?.get(digest);
-    if (key !== undefined) {
-      this.observe(key ? "hit" : "negative_hit");
-      return key ? { kind: "key", key } : UNKNOWN;
+    const cached = this.cache?.get(digest);
+    if (cached) {
+      this.observe("hit");
+      return { kind: "key", key: cached };
+    }
+    if (!isWellFormedKey(credential, this.prefix)) return this.malformed();
+    if (cached === null) {
+      this.observe("negative_hit");
+      return UNKNOWN;
     }
     return this.lookup(credential, digest);
+  }
+
+  private malformed(): Verification {
+    this.observe("malformed");
+    return MALFORMED;
   }
 
   /** One indexed query per key, shared by the requests that ask for it at once. */

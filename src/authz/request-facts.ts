@@ -149,10 +149,8 @@ function bearerToken(value: string): string | undefined {
   let end = value.length;
   while (end > start && value.charCodeAt(end - 1) === 0x20) end--;
   if (end === start) return undefined;
-  for (let i = start; i < end; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x20 || c === 0x2c) return undefined;
-  }
+  const space = value.indexOf(" ", start);
+  if ((space >= 0 && space < end) || value.indexOf(",", start) >= 0) return undefined;
   return value.slice(start, end);
 }
 
@@ -164,6 +162,8 @@ function readSource(req: CheckRequest, facts: RequestFacts): void {
 }
 
 function stripQuery(path: string): string {
-  const end = path.search(/[?#]/);
+  const query = path.indexOf("?");
+  const fragment = path.indexOf("#");
+  const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
   return end < 0 ? path : path.slice(0, end);
 }

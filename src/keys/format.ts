@@ -57,6 +57,11 @@ export function parseKey(key: string, expectedPrefix: string): ParsedKey | Parse
   return { prefix, environment, last4: key.slice(-4) };
 }
 
+/** How long every key minted under `prefix` is. */
+export function keyLength(prefix: string): number {
+  return prefix.length + 6 + BODY_LENGTH + CHECKSUM_LENGTH;
+}
+
 /**
  * The same verdict as `parseKey`, without building anything: the Check path only needs to know whether a
  * credential can be a key before it spends an HMAC and a lookup on it.
@@ -64,7 +69,7 @@ export function parseKey(key: string, expectedPrefix: string): ParsedKey | Parse
 export function isWellFormedKey(key: string, expectedPrefix: string): boolean {
   const p = expectedPrefix.length;
   const end = key.length - CHECKSUM_LENGTH;
-  if (key.length !== p + 6 + BODY_LENGTH + CHECKSUM_LENGTH || !key.startsWith(expectedPrefix)) return false;
+  if (key.length !== keyLength(expectedPrefix) || !key.startsWith(expectedPrefix)) return false;
   if (key.charCodeAt(p) !== 0x5f || key.charCodeAt(p + 5) !== 0x5f) return false;
   if (!key.startsWith("live", p + 1) && !key.startsWith("test", p + 1)) return false;
   let sum = 0;

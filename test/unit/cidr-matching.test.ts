@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { describe, expect, it } from "vitest";
 import { cidrContains, parseAddress, parseCidr } from "../../src/authz/cidr.js";
 
@@ -64,6 +65,76 @@ describe("parseAddress", () => {
     "localhost",
   ])("rejects %j", (text) => {
     expect(parseAddress(text)).toBeUndefined();
+  });
+});
+
+describe("parseAddress on IPv4", () => {
+  /** Strings near the edges of the dotted-quad grammar, and random ones from its alphabet. */
+  function candidates(): string[] {
+    const parts = [
+      "0",
+      "00",
+      "01",
+      "1",
+      "9",
+      "10",
+      "99",
+      "100",
+      "199",
+      "249",
+      "250",
+      "255",
+      "256",
+      "300",
+      "999",
+      "1000",
+      "",
+      "-1",
+      "+1",
+      " 1",
+      "a",
+      "0x1",
+    ];
+    const out: string[] = [];
+    for (const a of parts) for (const b of ["0", "255", "01", ""]) out.push(`${a}.${b}.3.4`, `1.2.${b}.${a}`);
+    out.push(
+      "1.2.3.4.",
+      ".1.2.3.4",
+      "1..2.3",
+      "1.2.3",
+      "1.2.3.4.5",
+      "1.2.3.4\n",
+      "１.2.3.4",
+      "255.255.255.255",
+    );
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const alphabet = "0123456789.";
+    for (let i = 0; i < 5000; i++) {
+      let s = "";
+      for (let n = 7 + (next() % 10); n > 0; n--) s += alphabet[next() % alphabet.length];
+      out.push(s);
+      // Four parts of one to three digits: mostly valid, with leading zeros and values over 255 among them.
+      const part = () => String(next() % 10 ** (1 + (next() % 3))).padStart(1 + (next() % 2), "0");
+      out.push([part(), part(), part(), part()].join("."));
+    }
+    return out;
+  }
+
+  it("accepts exactly what net.isIPv4 accepts, and reads the same four bytes", () => {
+    let accepted = 0;
+    for (const text of candidates()) {
+      const bytes = parseAddress(text);
+      expect(bytes !== undefined && !text.includes(":"), text).toBe(isIPv4(text));
+      if (!isIPv4(text)) continue;
+      accepted++;
+      expect(Array.from(bytes?.subarray(12) ?? []), text).toEqual(text.split(".").map(Number));
+      expect(hex(bytes?.subarray(0, 12)), text).toBe("00000000000000000000ffff");
+    }
+    expect(accepted).toBeGreaterThan(1000);
   });
 });
 

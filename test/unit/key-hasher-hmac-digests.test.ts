@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { digestsEqual, KeyHasher, makePepper } from "../../src/keys/hasher.js";
 
@@ -79,6 +79,25 @@ describe("KeyHasher", () => {
     const a = new KeyHasher([makePepper(SECRET_A)]).digest(KEY);
     const b = new KeyHasher([makePepper(SECRET_B)]).digest(KEY);
     expect(a.hash.equals(b.hash)).toBe(false);
+  });
+});
+
+describe("KeyHasher.cacheKey", () => {
+  const hasher = new KeyHasher([makePepper(SECRET_A)]);
+
+  it("names a key by its SHA-256, never by the key itself", () => {
+    const name = hasher.cacheKey(KEY);
+    expect(name).toBe(createHash("sha256").update(KEY, "utf8").digest("base64"));
+    expect(name).not.toContain(KEY.slice(8, 20));
+  });
+
+  it("tells keys that differ in one character apart", () => {
+    const other = `${KEY.slice(0, -1)}1`;
+    expect(hasher.cacheKey(other)).not.toBe(hasher.cacheKey(KEY));
+  });
+
+  it("is not the stored digest, so a cache name cannot be matched against a database row", () => {
+    expect(Buffer.from(hasher.cacheKey(KEY), "base64").equals(hasher.digest(KEY).hash)).toBe(false);
   });
 });
 
