@@ -15,7 +15,15 @@ export interface KeyCacheOptions {
 interface Entry {
   key: VerifiedKey;
   expiresAt: number;
+  /** When the entry last moved to the recent end of the LRU order. */
+  touchedAt: number;
 }
+
+/**
+ * Recency is kept to this granularity: a key used many times a second moves in the LRU order once a second,
+ * not on every Check.
+ */
+const TOUCH_INTERVAL_MS = 1000;
 
 /**
  * Verified keys in memory, by the hex digest of the presented secret. Entries leave on change notifications
@@ -47,8 +55,11 @@ export class KeyCache {
         return undefined;
       }
       // Re-insert to mark as recently used: Map iteration order is the LRU order.
-      this.positive.delete(digest);
-      this.positive.set(digest, entry);
+      if (now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
+        entry.touchedAt = now;
+        this.positive.delete(digest);
+        this.positive.set(digest, entry);
+      }
       return entry.key;
     }
     const negativeUntil = this.negative.get(digest);
@@ -76,7 +87,7 @@ export class KeyCache {
       const oldest = this.positive.keys().next().value;
       if (oldest !== undefined) this.drop(oldest, this.positive.get(oldest)?.key.id);
     }
-    this.positive.set(digest, { key, expiresAt: now + this.options.ttlMs });
+    this.positive.set(digest, { key, expiresAt: now + this.options.ttlMs, touchedAt: now });
     this.digestOf.set(key.id, digest);
   }
 

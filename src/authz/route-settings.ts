@@ -108,16 +108,20 @@ function parseCompanySource(text: string): CompanySource | RouteSettingsError {
  * percent-encoding never match: what the upstream resolves must be what Keyward checked.
  */
 export function companyFromPath(template: readonly string[], path: string): string | null {
+  // Every dot segment starts with "." or holds "%" or "\\": a path with none of those is checked once here,
+  // not segment by segment.
+  const plain = !path.includes("/.") && !path.startsWith(".") && !path.includes("%") && !path.includes("\\");
+  const dotSegment = plain ? never : isDotSegment;
   const segments = path.split("/");
   let company: string | null = null;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
     if (t === "**") {
       const rest = segments.slice(i);
-      return rest.some(isDotSegment) ? null : company;
+      return rest.some(dotSegment) ? null : company;
     }
     const s = segments[i];
-    if (s === undefined || isDotSegment(s)) return null;
+    if (s === undefined || dotSegment(s)) return null;
     if (t === COMPANY_SEGMENT) {
       if (!isCompanyId(s)) return null;
       company = s;
@@ -129,6 +133,8 @@ export function companyFromPath(template: readonly string[], path: string): stri
   }
   return segments.length === template.length ? company : null;
 }
+
+const never = (_s: string) => false;
 
 /**
  * A segment the upstream may resolve to another place: `.`, `..`, an encoded dot, slash or backslash, or a

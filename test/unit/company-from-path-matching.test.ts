@@ -98,3 +98,65 @@ describe("companyFromPath", () => {
     expect(companyFromPath(NESTED, "/v1/companies/acme/jobs?x=1")).toBe("acme");
   });
 });
+
+describe("companyFromPath on generated paths", () => {
+  /** The matching rule written plainly: every segment checked for dot segments, no shortcut. */
+  function reference(t: readonly string[], path: string): string | null {
+    const dot = (s: string) =>
+      s === "." || s === ".." || s.startsWith(".;") || s.startsWith("..;") || /%(2e|2f|5c)|\\/i.test(s);
+    const segments = path.split("/");
+    let company: string | null = null;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === "**") return segments.slice(i).some(dot) ? null : company;
+      const s = segments[i];
+      if (s === undefined || dot(s)) return null;
+      if (t[i] === "{company}") {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(s)) return null;
+        company = s;
+      } else if (t[i] === "*") {
+        if (s === "") return null;
+      } else if (t[i] !== s) return null;
+    }
+    return segments.length === t.length ? company : null;
+  }
+
+  it("agrees with the plain rule on paths built from dots, escapes, slashes and names", () => {
+    const pieces = [
+      "v1",
+      "companies",
+      "acme",
+      "jobs",
+      "",
+      ".",
+      "..",
+      ".;x",
+      "..;",
+      "%2e",
+      "%2F",
+      "%5c",
+      "\\",
+      "a.b",
+      ".hidden",
+      "x%41",
+    ];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    let matched = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const segments = ["", "v1", "companies"];
+      if (next() % 2 === 0) segments.push("acme");
+      for (let n = next() % 4; n > 0; n--) segments.push(pieces[next() % pieces.length] as string);
+      if (next() % 3 === 0) segments[1 + (next() % 2)] = pieces[next() % pieces.length] as string;
+      const path = segments.join("/");
+      for (const t of [NESTED, EXACT, STAR]) {
+        const got = companyFromPath(t, path);
+        expect(got, `${t.join("/")} on ${path}`).toBe(reference(t, path));
+        if (got !== null) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+});

@@ -70,9 +70,10 @@ describe("KeyCache expiry", () => {
 
 describe("KeyCache bounds", () => {
   it("evicts the least recently used key when full", () => {
-    const { c } = cache({ maxEntries: 3 });
+    const { c, clock } = cache({ maxEntries: 3 });
     for (const n of [1, 2, 3]) c.set(`d${n}`, key({ id: `key_${n}` }), c.generation);
     // Touch d1 so d2 becomes the least recently used.
+    clock.now += 1000;
     expect(c.get("d1")).toBeDefined();
     c.set("d4", key({ id: "key_4" }), c.generation);
     expect(c.size.positive).toBe(3);
@@ -80,6 +81,16 @@ describe("KeyCache bounds", () => {
     expect(c.get("d1")?.id).toBe("key_1");
     expect(c.get("d3")?.id).toBe("key_3");
     expect(c.get("d4")?.id).toBe("key_4");
+  });
+
+  it("keeps recency to the second: a key used again within a second of its last move stays in place", () => {
+    const { c, clock } = cache({ maxEntries: 3 });
+    for (const n of [1, 2, 3]) c.set(`d${n}`, key({ id: `key_${n}` }), c.generation);
+    clock.now += 999;
+    expect(c.get("d1")).toBeDefined();
+    c.set("d4", key({ id: "key_4" }), c.generation);
+    expect(c.get("d1")).toBeUndefined();
+    expect(c.get("d2")?.id).toBe("key_2");
   });
 
   it("never holds more than maxEntries keys", () => {
