@@ -1,10 +1,8 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { ListenAddress } from "../config.js";
 import {
   Authorization,
-  type CheckRequest,
-  CheckRequestSchema,
   type CheckResponse,
   CheckResponseSchema,
 } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
@@ -14,6 +12,7 @@ import { grpcMethod } from "../rpc/grpc-js.js";
 import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
 import type { HealthState } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
+import { type CheckRequestView, readCheckRequest } from "./check-request-reader.js";
 import { denyResponse } from "./check-response.js";
 import type { CheckService } from "./check-service.js";
 import { deny } from "./decision.js";
@@ -35,7 +34,7 @@ const UNDECODABLE = deny("unsupported_request", { message: "The check request co
  * fails the call, which Envoy would treat as an outage; a marker object reaches the handler instead.
  */
 const NOT_DECODED = Symbol("not decoded");
-type Decoded = CheckRequest | { [NOT_DECODED]: true };
+type Decoded = CheckRequestView | { [NOT_DECODED]: true };
 
 /**
  * Largest Check accepted. Envoy's request headers can reach 8 MiB (max_request_headers_kb), plus a buffered
@@ -59,14 +58,9 @@ export class AuthzServer {
       // Shared answers arrive already encoded (see EncodedResponses).
       responseSerialize: (m: CheckResponse | Buffer): Buffer =>
         Buffer.isBuffer(m) ? m : Buffer.from(toBinary(CheckResponseSchema, m)),
-      // A request that does not decode is answered with a denial, not an RPC error Envoy would read as an outage.
-      requestDeserialize: (b: Buffer): Decoded => {
-        try {
-          return fromBinary(CheckRequestSchema, b);
-        } catch {
-          return { [NOT_DECODED]: true };
-        }
-      },
+      // Only the fields a decision needs are read (see CheckRequestView). A request that does not decode is
+      // answered with a denial, not an RPC error Envoy would read as an outage.
+      requestDeserialize: (b: Buffer): Decoded => readCheckRequest(b) ?? { [NOT_DECODED]: true },
     };
     server.addService(
       { Check: definition },

@@ -1,4 +1,4 @@
-import type { CheckRequest } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
+import type { CheckRequestView } from "./check-request-reader.js";
 import { parseAddress } from "./cidr.js";
 import type { DenyCode } from "./decision.js";
 import { companyFromPath, type RouteSettings, routeSettings } from "./route-settings.js";
@@ -38,33 +38,31 @@ const NO_ROUTE: RouteSettings = { scopes: [], companyFrom: null, environment: nu
  * Reads a CheckRequest the way Envoy fills it, tolerating everything Envoy may send: either header encoding,
  * repeated headers, replaced non-UTF-8 bytes, missing addresses. Never throws.
  */
-export function requestFacts(req: CheckRequest, options: FactOptions): RequestFacts {
-  const attrs = req.attributes;
-  const http = attrs?.request?.http;
+export function requestFacts(req: CheckRequestView, options: FactOptions): RequestFacts {
   const facts: RequestFacts = {
     problem: null,
     credential: null,
     sourceIp: null,
     sourceAddress: null,
-    method: http?.method ?? "",
-    path: stripQuery(http?.path ?? ""),
+    method: req.method,
+    path: stripQuery(req.path),
     companySelector: null,
     routeCompany: undefined,
     route: NO_ROUTE,
-    requestId: http?.id ?? "",
+    requestId: req.id,
   };
   readSource(req, facts);
-  if (!attrs || !http) {
+  if (!req.hasAttributes || !req.hasHttp) {
     facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
     return facts;
   }
-  const route = routeSettings(attrs.contextExtensions);
+  const route = routeSettings(req.contextExtensions);
   if ("error" in route) {
     facts.problem = { code: "unsupported_request", message: `The route is misconfigured: ${route.error}.` };
     return facts;
   }
   facts.route = route;
-  const headers = readHeaders(http);
+  const headers = readHeaders(req);
   // An empty header names no company: it is treated as absent.
   facts.companySelector = headers(options.companyHeader) || null;
   if (route.companyFrom) {
@@ -87,11 +85,9 @@ type HeaderLookup = (name: string) => string | undefined;
  * keys and joins repeats with ","), which keeps the hot path free of copying; `header_map` (raw headers)
  * is folded into the same shape first.
  */
-function readHeaders(
-  http: NonNullable<NonNullable<CheckRequest["attributes"]>["request"]>["http"],
-): HeaderLookup {
-  const raw = http?.headerMap?.headers;
-  if (raw && raw.length > 0) {
+function readHeaders(req: CheckRequestView): HeaderLookup {
+  const raw = req.headerMap;
+  if (raw.length > 0) {
     const headers = new Map<string, string>();
     for (const h of raw) {
       const name = h.key.toLowerCase();
@@ -101,8 +97,7 @@ function readHeaders(
     }
     return (name) => headers.get(name);
   }
-  const map = http?.headers ?? {};
-  return (name) => (Object.hasOwn(map, name) ? map[name] : undefined);
+  return (name) => req.header(name);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -154,11 +149,11 @@ function bearerToken(value: string): string | undefined {
   return value.slice(start, end);
 }
 
-function readSource(req: CheckRequest, facts: RequestFacts): void {
-  const address = req.attributes?.source?.address?.address;
-  if (address?.case !== "socketAddress") return;
-  facts.sourceIp = parseAddress(address.value.address) ?? null;
-  if (facts.sourceIp) facts.sourceAddress = address.value.address;
+function readSource(req: CheckRequestView, facts: RequestFacts): void {
+  const address = req.sourceAddress;
+  if (address === null) return;
+  facts.sourceIp = parseAddress(address) ?? null;
+  if (facts.sourceIp) facts.sourceAddress = address;
 }
 
 function stripQuery(path: string): string {

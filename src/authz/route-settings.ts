@@ -27,10 +27,10 @@ const CACHE_LIMIT = 4096;
  * Parses a route's settings. Envoy sends the same few strings on every request, so results are memoised
  * (bounded: a flood of distinct values from a misconfigured proxy cannot grow memory without limit).
  */
-export function routeSettings(ext: { [key: string]: string }): RouteSettings | RouteSettingsError {
-  const scopes = ext.scopes ?? "";
-  const companyFrom = ext.company_from ?? "";
-  const environment = ext.environment ?? "";
+export function routeSettings(ext: ReadonlyMap<string, string>): RouteSettings | RouteSettingsError {
+  const scopes = ext.get("scopes") ?? "";
+  const companyFrom = ext.get("company_from") ?? "";
+  const environment = ext.get("environment") ?? "";
   if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
   // Nested by setting, so a lookup builds no key string: this runs on every Check.
   let byCompany = cache.get(scopes);
@@ -108,20 +108,44 @@ function parseCompanySource(text: string): CompanySource | RouteSettingsError {
  * percent-encoding never match: what the upstream resolves must be what Keyward checked.
  */
 export function companyFromPath(template: readonly string[], path: string): string | null {
-  // Every dot segment starts with "." or holds "%" or "\\": a path with none of those is checked once here,
-  // not segment by segment.
+  // Every dot segment starts with "." or holds "%" or "\\": a path with none of those cannot hold one, and
+  // is matched in place, without splitting it. Any other path is split and checked segment by segment.
   const plain = !path.includes("/.") && !path.startsWith(".") && !path.includes("%") && !path.includes("\\");
-  const dotSegment = plain ? never : isDotSegment;
-  const segments = path.split("/");
+  return plain ? matchPlainPath(template, path) : matchSegments(template, path.split("/"));
+}
+
+/** `companyFromPath` on a path known to hold no dot segment, reading its segments where they lie. */
+function matchPlainPath(template: readonly string[], path: string): string | null {
+  let company: string | null = null;
+  // Where the current segment starts; past the end once the last one is read.
+  let start = 0;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    if (t === "**") return company;
+    if (start > path.length) return null;
+    let end = path.indexOf("/", start);
+    if (end < 0) end = path.length;
+    if (t === COMPANY_SEGMENT) {
+      const s = path.slice(start, end);
+      if (!isCompanyId(s)) return null;
+      company = s;
+    } else if (t === "*") {
+      if (end === start) return null;
+    } else if (end - start !== t.length || !path.startsWith(t, start)) {
+      return null;
+    }
+    start = end + 1;
+  }
+  return start === path.length + 1 ? company : null;
+}
+
+function matchSegments(template: readonly string[], segments: readonly string[]): string | null {
   let company: string | null = null;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
-    if (t === "**") {
-      const rest = segments.slice(i);
-      return rest.some(dotSegment) ? null : company;
-    }
+    if (t === "**") return segments.slice(i).some(isDotSegment) ? null : company;
     const s = segments[i];
-    if (s === undefined || dotSegment(s)) return null;
+    if (s === undefined || isDotSegment(s)) return null;
     if (t === COMPANY_SEGMENT) {
       if (!isCompanyId(s)) return null;
       company = s;
@@ -133,8 +157,6 @@ export function companyFromPath(template: readonly string[], path: string): stri
   }
   return segments.length === template.length ? company : null;
 }
-
-const never = (_s: string) => false;
 
 /**
  * A segment the upstream may resolve to another place: `.`, `..`, an encoded dot, slash or backslash, or a

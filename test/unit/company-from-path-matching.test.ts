@@ -150,6 +150,7 @@ describe("companyFromPath on generated paths", () => {
       if (next() % 2 === 0) segments.push("acme");
       for (let n = next() % 4; n > 0; n--) segments.push(pieces[next() % pieces.length] as string);
       if (next() % 3 === 0) segments[1 + (next() % 2)] = pieces[next() % pieces.length] as string;
+      if (next() % 10 === 0) segments[0] = pieces[next() % pieces.length] as string;
       const path = segments.join("/");
       for (const t of [NESTED, EXACT, STAR]) {
         const got = companyFromPath(t, path);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseRouteSettings, type RouteSettings, routeSettings } from "../../src/authz/route-settings.js";
+import {
+  parseRouteSettings,
+  type RouteSettings,
+  routeSettings as routeSettingsFrom,
+} from "../../src/authz/route-settings.js";
 
 function settings(scopes: string, companyFrom = "", environment = ""): RouteSettings {
   const parsed = parseRouteSettings(scopes, companyFrom, environment);
@@ -97,6 +101,9 @@ describe("route setting company_from", () => {
     expect(error("", "nonsense", "prod")).toContain("environment");
   });
 });
+
+/** Route settings from context_extensions written as an object. */
+const routeSettings = (ext: Record<string, string>) => routeSettingsFrom(new Map(Object.entries(ext)));
 
 describe("routeSettings (from context_extensions)", () => {
   it("gives no requirements for an empty map or unrelated keys", () => {

@@ -1,4 +1,5 @@
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { type CheckRequestView, readCheckRequest } from "../../../src/authz/check-request-reader.js";
 import {
   type CheckRequest,
   CheckRequestSchema,
@@ -25,8 +26,15 @@ export interface RequestSpec {
   noAttributes?: boolean;
 }
 
+/** A CheckRequest built with Keyward's generated schema, encoded, and read back as the Check path reads it. */
+export function checkRequest(spec: RequestSpec = {}): CheckRequestView {
+  const view = readCheckRequest(Buffer.from(toBinary(CheckRequestSchema, checkRequestMessage(spec))));
+  if (!view) throw new Error("an encoded CheckRequest did not read back");
+  return view;
+}
+
 /** A CheckRequest built with Keyward's generated schema. */
-export function checkRequest(spec: RequestSpec = {}): CheckRequest {
+export function checkRequestMessage(spec: RequestSpec = {}): CheckRequest {
   if (spec.noAttributes) return create(CheckRequestSchema, {});
   const headerMap =
     spec.rawHeaders || spec.valueHeaders
