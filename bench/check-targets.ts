@@ -2,8 +2,8 @@ import { benchCheckRequest, writeRequestBody } from "./check-request.js";
 import { type BenchChild, type ChildPool, startChild } from "./child-process.js";
 import { grpcCheck, notAllowed } from "./grpc-check.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
-import type { NullServerInfo } from "./null-server.js";
-import { BenchAbort, type Target } from "./scenario.js";
+import type { NullServerInfo, NullServerOptions } from "./null-server.js";
+import { BenchAbort, type CheckTargets } from "./scenario.js";
 
 const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
 
@@ -15,11 +15,14 @@ export async function startCheckTargets(
   pool: ChildPool,
   startKeyward: (o?: KeywardServerOptions) => Promise<BenchChild<KeywardServerInfo>>,
   tmpDir: string,
-): Promise<{ keyward: Target; null: Target }> {
+): Promise<CheckTargets> {
   const started = performance.now();
-  const [keyward, nul] = await Promise.all([
+  const startNull = (name: string, options: NullServerOptions) =>
+    pool.add(startChild<NullServerInfo>(name, "./null-server.ts", options));
+  const [keyward, nul, nullDecode] = await Promise.all([
     startKeyward(),
-    pool.add(startChild<NullServerInfo>("null", "./null-server.ts", {})),
+    startNull("null", { decode: false }),
+    startNull("null-decode", { decode: true }),
   ]).catch((err: unknown) => {
     throw new BenchAbort(`the servers did not start: ${err instanceof Error ? err.message : String(err)}`);
   });
@@ -28,13 +31,14 @@ export async function startCheckTargets(
   for (const [name, port] of [
     ["keyward", keyward.info.authzPort],
     ["null", nul.info.authzPort],
+    ["null-decode", nullDecode.info.authzPort],
   ] as const) {
     const why = notAllowed(await grpcCheck(port, request));
     if (why)
       throw new BenchAbort(`${name} does not ALLOW the bench request (${why}); nothing would be measured`);
   }
   console.log(
-    `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW`,
+    `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, null-decode pid ${nullDecode.pid} on :${nullDecode.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW`,
   );
   const url = (port: number) => `http://127.0.0.1:${port}${CHECK_PATH}`;
   return {
@@ -45,5 +49,6 @@ export async function startCheckTargets(
       adminPort: keyward.info.adminPort,
     },
     null: { name: "null", url: url(nul.info.authzPort), bodyFile: body.file },
+    nullDecode: { name: "null-decode", url: url(nullDecode.info.authzPort), bodyFile: body.file },
   };
 }

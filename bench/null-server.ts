@@ -1,8 +1,11 @@
 /**
- * Child entry: the "null handler" baseline. The same grpc-js server and the same protobuf-es request decoding
- * as Keyward's Check listener, but the handler answers a constant allow, encoded once, without looking at the
- * request: the cheapest answer the RPC stack can give. Keyward's figures divided by these ones show what its
- * own work costs on top of that stack.
+ * Child entry: the "null handler" baseline. The same grpc-js server as Keyward's Check listener, whose handler
+ * answers a constant allow, encoded once, without looking at the request: the cheapest answer the RPC stack
+ * can give. Keyward's figures divided by these ones show what its own work costs on top of that stack.
+ *
+ * With `decode: false` (the baseline the targets are measured against) the request bytes are not decoded at
+ * all. With `decode: true` they are decoded in full with protobuf-es, as a handler written the usual way
+ * would; Keyward reads only the fields it needs, so it is compared with both.
  */
 
 import { toBinary } from "@bufbuild/protobuf";
@@ -10,7 +13,13 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { allowResponse } from "../src/authz/check-response.js";
 import { Authorization, CheckResponseSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { grpcMethod } from "../src/rpc/grpc-js.js";
-import { serveParent } from "./child-protocol.js";
+import { childOptions, serveParent } from "./child-protocol.js";
+
+/** How the parent wants the baseline. */
+export interface NullServerOptions {
+  /** Decode each request in full with protobuf-es before answering. */
+  decode: boolean;
+}
 
 /** What the parent learns when the baseline listens. */
 export interface NullServerInfo {
@@ -34,9 +43,17 @@ function encode(allow: Parameters<typeof allowResponse>[0]): Buffer {
 await serveParent<NullServerInfo>(async () => {
   const [check] = Authorization.methods;
   if (!check) throw new Error("Authorization service has no Check method");
+  const { decode } = childOptions<NullServerOptions>();
   const server = new Server({ "grpc.max_receive_message_length": 32 * 1024 * 1024 });
+  const method = grpcMethod(check);
   server.addService(
-    { Check: { ...grpcMethod(check), responseSerialize: (m: unknown) => m as Buffer } },
+    {
+      Check: {
+        ...method,
+        requestDeserialize: decode ? method.requestDeserialize : (b: Buffer) => b,
+        responseSerialize: (m: unknown) => m as Buffer,
+      },
+    },
     { Check: (_call: unknown, done: (e: null, r: unknown) => void) => done(null, ALLOW) },
   );
   const authzPort = await new Promise<number>((resolve, reject) =>

@@ -16,7 +16,7 @@ import { ChildPool, startChild } from "./child-process.js";
 import { ensureH2load, h2loadVersion } from "./h2load.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
 import { formatReport } from "./report.js";
-import { BenchAbort, type BenchContext, type Scenario, type Target } from "./scenario.js";
+import { BenchAbort, type BenchContext, type CheckTargets, type Scenario } from "./scenario.js";
 import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
@@ -83,7 +83,7 @@ function benchContext(settings: BenchSettings, pool: ChildPool, tmpDir: string):
       startChild<KeywardServerInfo>(`keyward#${++replicas}`, "./keyward-server.ts", childOptions),
     );
   };
-  let targets: Promise<{ keyward: Target; null: Target }> | undefined;
+  let targets: Promise<CheckTargets> | undefined;
   return {
     settings,
     tmpDir,

@@ -13,11 +13,21 @@ export interface Target {
   adminPort?: number;
 }
 
+/**
+ * The servers the Check scenarios compare: Keyward, the null handler that does not decode requests (the
+ * baseline of the targets), and the null handler that decodes them in full with protobuf-es.
+ */
+export interface CheckTargets {
+  keyward: Target;
+  null: Target;
+  nullDecode: Target;
+}
+
 /** What every scenario gets: the settings, servers started on first use, and results earlier scenarios left. */
 export interface BenchContext {
   settings: BenchSettings;
-  /** Keyward (verified to ALLOW the bench request) and the null-handler baseline, started once. */
-  checkTargets(): Promise<{ keyward: Target; null: Target }>;
+  /** Keyward (verified to ALLOW the bench request) and the null-handler baselines, started once. */
+  checkTargets(): Promise<CheckTargets>;
   /** Starts another Keyward replica (e.g. a second one on the same PostgreSQL schema); stopped at the end. */
   startKeyward(options?: KeywardServerOptions): Promise<BenchChild<KeywardServerInfo>>;
   /** Starts another child process from an entry under bench/ (a load generator); stopped at the end. */

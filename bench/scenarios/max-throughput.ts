@@ -2,25 +2,33 @@ import { type Measurement, measure, roundUp, warmUp } from "../measure.js";
 import { ms, rate, ratio } from "../report.js";
 import type { Scenario } from "../scenario.js";
 
-/** Both servers' flat-out figures, kept for the scenarios that follow. */
+/** The servers' flat-out figures, kept for the scenarios that follow. */
 export interface MaxThroughput {
   keyward: Measurement;
   null: Measurement;
+  nullDecode: Measurement;
 }
 
 export const MAX_THROUGHPUT = "max-throughput";
 
-/** Keyward's Check against the null handler, flat out, with the same request count, clients and streams. */
+/**
+ * Keyward's Check against the null handlers, flat out, with the same request count, clients and streams. The
+ * target ratio is against the null handler that does not decode requests.
+ */
 export const maxThroughput: Scenario = {
   id: MAX_THROUGHPUT,
   title: "max throughput: Keyward Check vs null handler",
   async run(ctx) {
     const { settings } = ctx;
     const targets = await ctx.checkTargets();
-    const warm = { keyward: await warmUp(ctx, targets.keyward), null: await warmUp(ctx, targets.null) };
-    // The same N for both, sized so the slower one runs about maxRunSec per round (warm-up rates are low
+    const warm = {
+      keyward: await warmUp(ctx, targets.keyward),
+      null: await warmUp(ctx, targets.null),
+      nullDecode: await warmUp(ctx, targets.nullDecode),
+    };
+    // The same N for all, sized so the slowest runs about maxRunSec per round (warm-up rates are low
     // estimates, so runs come out shorter, never longer).
-    const slower = Math.max(1, Math.min(warm.keyward, warm.null));
+    const slower = Math.max(1, Math.min(warm.keyward, warm.null, warm.nullDecode));
     const requests = roundUp(
       Math.min(settings.maxRequests, Math.max(settings.minRequests, slower * settings.maxRunSec)),
       settings.clients,
@@ -32,11 +40,13 @@ export const maxThroughput: Scenario = {
     for (let round = 0; round < settings.maxRounds; round++) {
       const n = await measure(ctx, targets.null, { requests, expectedSec: expected(warm.null) });
       const k = await measure(ctx, targets.keyward, { requests, expectedSec: expected(warm.keyward) });
-      rounds.push({ null: n, keyward: k });
+      const d = await measure(ctx, targets.nullDecode, { requests, expectedSec: expected(warm.nullDecode) });
+      rounds.push({ null: n, keyward: k, nullDecode: d });
     }
     const nul = best(rounds.map((r) => r.null));
     const keyward = best(rounds.map((r) => r.keyward));
-    ctx.results.set(MAX_THROUGHPUT, { keyward, null: nul } satisfies MaxThroughput);
+    const nullDecode = best(rounds.map((r) => r.nullDecode));
+    ctx.results.set(MAX_THROUGHPUT, { keyward, null: nul, nullDecode } satisfies MaxThroughput);
     return {
       title: this.title,
       params: [
@@ -48,7 +58,7 @@ export const maxThroughput: Scenario = {
         ["rounds", `${settings.maxRounds} alternating, best kept`],
       ],
       columns: ["target", "req/s", "mean ms", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"],
-      rows: [nul, keyward].map((m) => [
+      rows: [nul, nullDecode, keyward].map((m) => [
         m.target,
         rate(m.reqPerSec),
         ms(m.latency?.mean),
@@ -60,10 +70,11 @@ export const maxThroughput: Scenario = {
       ]),
       notes: [
         `keyward/null: throughput ${ratio(keyward.reqPerSec, nul.reqPerSec)}, p50 ${ratio(keyward.latency?.p50, nul.latency?.p50)}, p99 ${ratio(keyward.latency?.p99, nul.latency?.p99)}`,
-        `rounds req/s: null ${rounds.map((r) => rate(r.null.reqPerSec)).join(", ")}; keyward ${rounds.map((r) => rate(r.keyward.reqPerSec)).join(", ")}; warm-up: null ${rate(warm.null)}, keyward ${rate(warm.keyward)}`,
+        `keyward/null-decode (a null handler that decodes the whole CheckRequest with protobuf-es): throughput ${ratio(keyward.reqPerSec, nullDecode.reqPerSec)}, p99 ${ratio(keyward.latency?.p99, nullDecode.latency?.p99)}`,
+        `rounds req/s: null ${rounds.map((r) => rate(r.null.reqPerSec)).join(", ")}; null-decode ${rounds.map((r) => rate(r.nullDecode.reqPerSec)).join(", ")}; keyward ${rounds.map((r) => rate(r.keyward.reqPerSec)).join(", ")}; warm-up: null ${rate(warm.null)}, null-decode ${rate(warm.nullDecode)}, keyward ${rate(warm.keyward)}`,
       ],
       problems: rounds
-        .flatMap((r) => [r.null.problem, r.keyward.problem])
+        .flatMap((r) => [r.null.problem, r.keyward.problem, r.nullDecode.problem])
         .filter((p): p is string => p !== null),
     };
   },

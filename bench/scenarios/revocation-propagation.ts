@@ -5,6 +5,8 @@ import type { CheckRequest, CheckResponse } from "../../src/gen/envoy/service/au
 import { Authorization } from "../../src/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { grpcMethod } from "../../src/rpc/grpc-js.js";
 import { benchCheckRequest } from "../check-request.js";
+import type { BenchChild } from "../child-process.js";
+import type { KeywardServerInfo } from "../keyward-server.js";
 import { latencyStats } from "../latency.js";
 import { ms } from "../report.js";
 import type { Scenario } from "../scenario.js";
@@ -32,9 +34,12 @@ export const revocationPropagation: Scenario = {
         `no PostgreSQL at ${url} (${err instanceof Error ? err.message : String(err)})`,
       );
     }
+    const replicas: BenchChild<KeywardServerInfo>[] = [];
     try {
       const a = await ctx.startKeyward({ databaseUrl: url, schema, pepper });
+      replicas.push(a);
       const b = await ctx.startKeyward({ databaseUrl: url, schema, pepper });
+      replicas.push(b);
       const admin = await a.call<{ secret: string }>("mintKey", {
         scopes: ["keys:admin"],
         name: "bench admin",
@@ -86,6 +91,8 @@ export const revocationPropagation: Scenario = {
         problems,
       };
     } finally {
+      // The replicas write their last usage figures as they stop: stop them before their schema goes.
+      await Promise.allSettled(replicas.map((r) => r.stop()));
       await adminQuery(url, `drop schema if exists "${schema}" cascade`).catch(() => {});
     }
   },
