@@ -3,9 +3,9 @@
  * answers a constant allow, encoded once, without looking at the request: the cheapest answer the RPC stack
  * can give. Keyward's figures divided by these ones show what its own work costs on top of that stack.
  *
- * With `decode: false` (the baseline the targets are measured against) the request bytes are not decoded at
- * all. With `decode: true` they are decoded in full with protobuf-es, as a handler written the usual way
- * would; Keyward reads only the fields it needs, so it is compared with both.
+ * With `decode: false` the request bytes are not decoded at all: the floor of the transport. With
+ * `decode: true` they are decoded in full with protobuf-es, as a grpc-js service built on Envoy's generated
+ * types does before its handler runs. Keyward reads only the fields it needs, so it is compared with both.
  */
 
 import { toBinary } from "@bufbuild/protobuf";

@@ -15,7 +15,7 @@ export interface Target {
 
 /**
  * The servers the Check scenarios compare: Keyward, the null handler that does not decode requests (the
- * baseline of the targets), and the null handler that decodes them in full with protobuf-es.
+ * transport's floor), and the null handler that decodes them in full with protobuf-es first.
  */
 export interface CheckTargets {
   keyward: Target;

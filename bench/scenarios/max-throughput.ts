@@ -12,8 +12,7 @@ export interface MaxThroughput {
 export const MAX_THROUGHPUT = "max-throughput";
 
 /**
- * Keyward's Check against the null handlers, flat out, with the same request count, clients and streams. The
- * target ratio is against the null handler that does not decode requests.
+ * Keyward's Check against both null handlers, flat out, with the same request count, clients and streams.
  */
 export const maxThroughput: Scenario = {
   id: MAX_THROUGHPUT,

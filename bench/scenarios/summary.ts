@@ -58,7 +58,7 @@ export const summary: Scenario = {
       ],
       rows,
       notes: [
-        "null answers without decoding the request (the baseline of the targets); null-decode decodes it in full with protobuf-es first",
+        "null answers without decoding the request (the transport's floor); null-decode first decodes it in full with protobuf-es, as a service on Envoy's generated types does; Keyward reads only the fields it needs",
       ],
       problems: [],
     };

@@ -119,12 +119,14 @@ export function readCheckRequest(bytes: Buffer): CheckRequestView | undefined {
   const view = new CheckRequestView(bytes);
   const wire = new Wire(bytes);
   try {
-    wire.fields(bytes.length, LENGTH_FIELDS.checkRequest, (field, end) => {
-      if (field !== 1) return false;
-      view.hasAttributes = true;
-      readAttributes(wire, view, end);
-      return true;
-    });
+    while (wire.next(bytes.length, LENGTH_FIELDS.checkRequest)) {
+      if (wire.field === 1) {
+        view.hasAttributes = true;
+        readAttributes(wire, view, wire.fieldEnd);
+      } else {
+        wire.pos = wire.fieldEnd;
+      }
+    }
   } catch (err) {
     if (err === UNDECODABLE) return undefined;
     throw err;
@@ -132,78 +134,93 @@ export function readCheckRequest(bytes: Buffer): CheckRequestView | undefined {
   return view;
 }
 
-function readAttributes(wire: Wire, view: CheckRequestView, limit: number): void {
-  wire.fields(limit, LENGTH_FIELDS.attributes, (field, end) => {
-    switch (field) {
-      case 1: // source: Peer
-        wire.fields(end, LENGTH_FIELDS.peer, (peerField, peerEnd) => {
-          if (peerField !== 1) return false;
-          readAddress(wire, view, peerEnd);
-          return true;
-        });
-        return true;
-      case 4: // request: Request
-        wire.fields(end, LENGTH_FIELDS.request, (requestField, requestEnd) => {
-          if (requestField !== 2) return false;
-          view.hasHttp = true;
-          readHttp(wire, view, requestEnd);
-          return true;
-        });
-        return true;
-      case 10: {
-        // context_extensions: map<string, string>
-        wire.mapEntry(end);
-        view.contextExtensions.set(
-          wire.text(wire.keyStart, wire.keyEnd),
-          wire.text(wire.valueStart, wire.valueEnd),
-        );
-        return true;
-      }
-      default:
-        return false;
+/**
+ * Each reader below walks one message ending at `end` with `wire.next`, reads the fields it knows, and
+ * leaves the cursor at `end` (a field it reads must be read to its own end; the others are skipped).
+ */
+function readAttributes(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.attributes)) {
+    const fieldEnd = wire.fieldEnd;
+    if (wire.field === 1) {
+      readPeer(wire, view, fieldEnd);
+    } else if (wire.field === 4) {
+      readRequest(wire, view, fieldEnd);
+    } else if (wire.field === 10) {
+      // context_extensions: map<string, string>
+      wire.mapEntry(fieldEnd);
+      view.contextExtensions.set(
+        wire.text(wire.keyStart, wire.keyEnd),
+        wire.text(wire.valueStart, wire.valueEnd),
+      );
+    } else {
+      wire.pos = fieldEnd;
     }
-  });
+  }
+}
+
+/** `AttributeContext.Peer`: only its address (1). */
+function readPeer(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.peer)) {
+    if (wire.field === 1) readAddress(wire, view, wire.fieldEnd);
+    else wire.pos = wire.fieldEnd;
+  }
+}
+
+/** `AttributeContext.Request`: only its http (2). */
+function readRequest(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.request)) {
+    if (wire.field === 2) {
+      view.hasHttp = true;
+      readHttp(wire, view, wire.fieldEnd);
+    } else {
+      wire.pos = wire.fieldEnd;
+    }
+  }
 }
 
 /** `config.core.v3.Address`: a oneof of socket_address (1), pipe (2) and envoy_internal_address (3). */
-function readAddress(wire: Wire, view: CheckRequestView, limit: number): void {
-  wire.fields(limit, LENGTH_FIELDS.address, (field, end) => {
-    if (field === 2 || field === 3) {
-      view.addressCase = field;
-      wire.pos = end;
-      return true;
+function readAddress(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.address)) {
+    const field = wire.field;
+    if (field === 1) {
+      // The same case again merges into what was read; switching cases starts from an empty message.
+      if (view.addressCase !== 1) view.socketAddress = "";
+      view.addressCase = 1;
+      readSocketAddress(wire, view, wire.fieldEnd);
+    } else {
+      if (field === 2 || field === 3) view.addressCase = field;
+      wire.pos = wire.fieldEnd;
     }
-    if (field !== 1) return false;
-    // The same case again merges into what was read; switching cases starts from an empty message.
-    if (view.addressCase !== 1) view.socketAddress = "";
-    view.addressCase = 1;
-    wire.fields(end, LENGTH_FIELDS.socketAddress, (socketField, socketEnd) => {
-      if (socketField !== 2) return false;
-      view.socketAddress = wire.text(wire.pos, socketEnd);
-      wire.pos = socketEnd;
-      return true;
-    });
-    return true;
-  });
+  }
+}
+
+/** `config.core.v3.SocketAddress`: only its address (2). */
+function readSocketAddress(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.socketAddress)) {
+    if (wire.field === 2) view.socketAddress = wire.text(wire.pos, wire.fieldEnd);
+    wire.pos = wire.fieldEnd;
+  }
 }
 
 /** `AttributeContext.HttpRequest`. */
-function readHttp(wire: Wire, view: CheckRequestView, limit: number): void {
-  const ascii = isAscii(wire.bytes.subarray(wire.pos, limit));
-  wire.fields(limit, LENGTH_FIELDS.http, (field, end) => {
+function readHttp(wire: Wire, view: CheckRequestView, end: number): void {
+  // One check for the whole message: when it is all ASCII, every string in it is valid UTF-8.
+  const ascii = isAscii(wire.bytes.subarray(wire.pos, end));
+  while (wire.next(end, LENGTH_FIELDS.http)) {
     const start = wire.pos;
-    switch (field) {
+    const fieldEnd = wire.fieldEnd;
+    switch (wire.field) {
       case 1:
-        view.id = ascii ? wire.latin1(start, end) : wire.text(start, end);
+        view.id = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
         break;
       case 2:
-        view.method = ascii ? wire.latin1(start, end) : wire.text(start, end);
+        view.method = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
         break;
       case 4:
-        view.path = ascii ? wire.latin1(start, end) : wire.text(start, end);
+        view.path = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
         break;
       case 3: {
-        wire.mapEntry(end);
+        wire.mapEntry(fieldEnd);
         const { keyStart, keyEnd, valueStart, valueEnd } = wire;
         const unicode = !ascii && !(wire.isAscii(keyStart, keyEnd) && wire.isAscii(valueStart, valueEnd));
         if (unicode) {
@@ -214,34 +231,33 @@ function readHttp(wire: Wire, view: CheckRequestView, limit: number): void {
         break;
       }
       case 13:
-        readHeaderMap(wire, view, end);
+        readHeaderMap(wire, view, fieldEnd);
         break;
       default:
-        if (!HTTP_STRING_FIELDS.has(field)) return false;
-        if (!ascii) wire.validate(start, end);
+        if (!ascii && HTTP_STRING_FIELDS.has(wire.field)) wire.validate(start, fieldEnd);
     }
-    wire.pos = end;
-    return true;
-  });
+    wire.pos = fieldEnd;
+  }
 }
 
 /** `config.core.v3.HeaderMap`: repeated HeaderValue headers = 1 (key 1, value 2, raw_value 3). */
-function readHeaderMap(wire: Wire, view: CheckRequestView, limit: number): void {
-  wire.fields(limit, LENGTH_FIELDS.headerMap, (field, end) => {
-    if (field !== 1) return false;
-    const header: RawHeader = { key: "", value: "", rawValue: new Uint8Array(0) };
-    wire.fields(end, LENGTH_FIELDS.headerValue, (headerField, headerEnd) => {
-      const start = wire.pos;
-      if (headerField === 1) header.key = wire.text(start, headerEnd);
-      else if (headerField === 2) header.value = wire.text(start, headerEnd);
-      else if (headerField === 3) header.rawValue = wire.bytes.subarray(start, headerEnd);
-      else return false;
+function readHeaderMap(wire: Wire, view: CheckRequestView, end: number): void {
+  while (wire.next(end, LENGTH_FIELDS.headerMap)) {
+    const headerEnd = wire.fieldEnd;
+    if (wire.field !== 1) {
       wire.pos = headerEnd;
-      return true;
-    });
+      continue;
+    }
+    const header: RawHeader = { key: "", value: "", rawValue: new Uint8Array(0) };
+    while (wire.next(headerEnd, LENGTH_FIELDS.headerValue)) {
+      const start = wire.pos;
+      if (wire.field === 1) header.key = wire.text(start, wire.fieldEnd);
+      else if (wire.field === 2) header.value = wire.text(start, wire.fieldEnd);
+      else if (wire.field === 3) header.rawValue = wire.bytes.subarray(start, wire.fieldEnd);
+      wire.pos = wire.fieldEnd;
+    }
     view.headerMap.push(header);
-    return true;
-  });
+  }
 }
 
 /**
@@ -258,32 +274,31 @@ class Wire {
 
   constructor(readonly bytes: Buffer) {}
 
+  /** The field `next` stopped at, and where its payload ends. */
+  field = 0;
+  fieldEnd = 0;
+
   /**
-   * Walks the fields of a message ending at `end`. A length-delimited field is offered to `visit` with the
-   * end of its payload and the cursor at its start; `visit` reads it (leaving the cursor at that end) and
-   * answers true, or answers false to have it skipped. Other wire types are skipped, except for field numbers
-   * in `lengthOnly`, which must be length-delimited.
+   * Moves to the next length-delimited field of the message ending at `end`, skipping fields of other wire
+   * types (a field number in `lengthOnly` sent with another wire type is refused), and answers false at the
+   * end of the message. The cursor is left at the start of the field's payload.
    */
-  fields(
-    end: number,
-    lengthOnly: ReadonlySet<number>,
-    visit: (field: number, fieldEnd: number) => boolean,
-  ): void {
+  next(end: number, lengthOnly: ReadonlySet<number>): boolean {
     while (this.pos < end) {
       const tag = this.varint32(end);
       const field = tag >>> 3;
       const type = tag & 7;
       if (field === 0) throw UNDECODABLE;
       if (type === LENGTH) {
-        const fieldEnd = this.lengthEnd(end);
-        if (!visit(field, fieldEnd)) this.pos = fieldEnd;
-        else if (this.pos !== fieldEnd) throw UNDECODABLE;
-        continue;
+        this.field = field;
+        this.fieldEnd = this.lengthEnd(end);
+        return true;
       }
       if (lengthOnly.has(field)) throw UNDECODABLE;
       this.skip(type, end);
     }
     if (this.pos !== end) throw UNDECODABLE;
+    return false;
   }
 
   /**
