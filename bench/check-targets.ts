@@ -42,6 +42,7 @@ export async function startCheckTargets(
   );
   const url = (port: number) => `http://127.0.0.1:${port}${CHECK_PATH}`;
   return {
+    keywardServer: keyward,
     keyward: {
       name: "keyward",
       url: url(keyward.info.authzPort),

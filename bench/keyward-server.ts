@@ -10,6 +10,7 @@ import { loadConfig } from "../src/config.js";
 import type { KeySpec } from "../src/keys/mint.js";
 import { createLogger } from "../src/logger.js";
 import { childOptions, serveParent } from "./child-protocol.js";
+import { measureStepCosts } from "./step-costs.js";
 
 /** How the parent wants this replica. */
 export interface KeywardServerOptions {
@@ -75,7 +76,11 @@ await serveParent<KeywardServerInfo>(async () => {
       schema,
       pepper,
     },
-    handlers: { mintKey: mint },
+    handlers: {
+      mintKey: mint,
+      stepCosts: async () =>
+        measureStepCosts(app.check, { companyHeader: config.companyHeader }, first.secret),
+    },
     async shutdown() {
       await app.destroy();
       if (ownSchema && options.databaseUrl) await dropSchema(options.databaseUrl, ownSchema);

@@ -21,11 +21,19 @@ import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
 import { revocationPropagation } from "./scenarios/revocation-propagation.js";
+import { stepCosts } from "./scenarios/step-costs.js";
 import { summary } from "./scenarios/summary.js";
 import { type BenchSettings, benchSettings, loadAverage, machine } from "./settings.js";
 
 /** Every scenario, in the order they run; later ones may build on earlier ones' results. */
-const SCENARIOS: Scenario[] = [maxThroughput, offeredLoad, summary, invalidFlood, revocationPropagation];
+const SCENARIOS: Scenario[] = [
+  maxThroughput,
+  offeredLoad,
+  summary,
+  stepCosts,
+  invalidFlood,
+  revocationPropagation,
+];
 
 async function main(): Promise<number> {
   const started = performance.now();

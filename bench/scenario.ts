@@ -19,6 +19,8 @@ export interface Target {
  */
 export interface CheckTargets {
   keyward: Target;
+  /** Keyward's process, to run operations in it (e.g. timing the Check's steps). */
+  keywardServer: BenchChild<KeywardServerInfo>;
   null: Target;
   nullDecode: Target;
 }
