@@ -7,6 +7,7 @@ import {
   type CheckRequest,
   CheckRequestSchema,
 } from "../../src/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { type SeededRandom, seededRandom } from "./support/seeded-random.js";
 
 /**
  * The Check path reads CheckRequests with its own wire reader; these tests hold it to what the generated
@@ -86,24 +87,6 @@ function both(bytes: Buffer, names: readonly string[] = PROBES) {
   };
 }
 
-/** A small deterministic generator, so a failure names a seed that reproduces it. */
-function random(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  const int = (n: number) => next() % n;
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
-  return { int, pick, chance: (p: number) => next() / 2 ** 32 < p };
-}
-
-type Random = ReturnType<typeof random>;
-
 const TEXTS = [
   "",
   "acme",
@@ -120,18 +103,18 @@ const TEXTS = [
 ];
 const NAMES = ["authorization", "x-api-key", "x-keyward-company", "x-org", "host", "cookie", "Authorization"];
 
-function text(r: Random): string {
+function text(r: SeededRandom): string {
   return r.chance(0.5) ? r.pick(NAMES) : r.pick(TEXTS);
 }
 
-function map(r: Random, max: number): Record<string, string> {
+function map(r: SeededRandom, max: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (let n = r.int(max); n > 0; n--) out[text(r)] = text(r);
   return out;
 }
 
 /** A CheckRequest with any of the fields Envoy fills, and some it rarely does. */
-function message(r: Random): CheckRequest {
+function message(r: SeededRandom): CheckRequest {
   if (r.chance(0.03)) return create(CheckRequestSchema, {});
   const addressCases: MessageInitShape<typeof AddressSchema>["address"][] = [
     undefined,
@@ -211,7 +194,7 @@ function encode(m: CheckRequest): Buffer {
 describe("readCheckRequest agrees with a full protobuf decode", () => {
   it("on generated messages", () => {
     for (let seed = 1; seed <= 3000; seed++) {
-      const { reference, reader } = both(encode(message(random(seed))));
+      const { reference, reader } = both(encode(message(seededRandom(seed))));
       expect(reference, `seed ${seed}`).toBeDefined();
       expect(reader, `seed ${seed}`).toEqual(reference);
     }
@@ -219,7 +202,7 @@ describe("readCheckRequest agrees with a full protobuf decode", () => {
 
   it("on concatenated messages, which protobuf merges: later scalars win, maps and lists accumulate, oneofs switch", () => {
     for (let seed = 1; seed <= 2000; seed++) {
-      const r = random(seed * 7919);
+      const r = seededRandom(seed * 7919);
       const parts = Array.from({ length: 2 + r.int(2) }, () => encode(message(r)));
       const { reference, reader } = both(Buffer.concat(parts));
       expect(reference, `seed ${seed}`).toBeDefined();
@@ -232,7 +215,7 @@ describe("readCheckRequest agrees with a full protobuf decode", () => {
     let neither = 0;
     let overruns = 0;
     for (let seed = 1; seed <= 6000; seed++) {
-      const r = random(seed * 104729);
+      const r = seededRandom(seed * 104729);
       const bytes = encode(message(r));
       if (bytes.length === 0) continue;
       const corrupt = Buffer.from(bytes);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { companyFromPath, parseRouteSettings } from "../../src/authz/route-settings.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 function template(text: string): readonly string[] {
   const parsed = parseRouteSettings("", `path:${text}`, "");
@@ -139,18 +140,14 @@ describe("companyFromPath on generated paths", () => {
       ".hidden",
       "x%41",
     ];
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
+    const r = seededRandom(11);
     let matched = 0;
     for (let i = 0; i < 20_000; i++) {
       const segments = ["", "v1", "companies"];
-      if (next() % 2 === 0) segments.push("acme");
-      for (let n = next() % 4; n > 0; n--) segments.push(pieces[next() % pieces.length] as string);
-      if (next() % 3 === 0) segments[1 + (next() % 2)] = pieces[next() % pieces.length] as string;
-      if (next() % 10 === 0) segments[0] = pieces[next() % pieces.length] as string;
+      if (r.chance(0.5)) segments.push("acme");
+      for (let n = r.int(4); n > 0; n--) segments.push(r.pick(pieces));
+      if (r.chance(1 / 3)) segments[1 + r.int(2)] = r.pick(pieces);
+      if (r.chance(0.1)) segments[0] = r.pick(pieces);
       const path = segments.join("/");
       for (const t of [NESTED, EXACT, STAR]) {
         const got = companyFromPath(t, path);
