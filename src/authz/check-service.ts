@@ -5,7 +5,7 @@ import type { Metrics } from "../metrics.js";
 import type { LimitResult } from "../ratelimit/gcra.js";
 import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TrafficRecorder } from "../usage/traffic-recorder.js";
-import type { CheckRequestView } from "./check-request-reader.js";
+import type { CheckRequestView } from "./check-request-view.js";
 import { allowResponse, denyResponse } from "./check-response.js";
 import { decide } from "./decide.js";
 import { type Decision, type Deny, deny } from "./decision.js";

@@ -1,4 +1,4 @@
-import type { CheckRequestView } from "./check-request-reader.js";
+import type { CheckRequestView } from "./check-request-view.js";
 import { parseAddress } from "./cidr.js";
 import type { DenyCode } from "./decision.js";
 import { companyFromPath, type RouteSettings, routeSettings } from "./route-settings.js";

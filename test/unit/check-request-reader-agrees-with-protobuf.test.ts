@@ -1,7 +1,8 @@
 import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
-import { type CheckRequestView, readCheckRequest } from "../../src/authz/check-request-reader.js";
+import { readCheckRequest } from "../../src/authz/check-request-reader.js";
+import type { CheckRequestView } from "../../src/authz/check-request-view.js";
 import type { AddressSchema } from "../../src/gen/envoy/config/core/v3/address_pb.js";
 import {
   type CheckRequest,

@@ -1,5 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { type CheckRequestView, readCheckRequest } from "../../../src/authz/check-request-reader.js";
+import { readCheckRequest } from "../../../src/authz/check-request-reader.js";
+import type { CheckRequestView } from "../../../src/authz/check-request-view.js";
 import {
   type CheckRequest,
   CheckRequestSchema,
