@@ -9,14 +9,17 @@ export const BENCH_ROUTE = {
   company_from: "path:/v1/companies/{company}/**",
 };
 
-/** One realistic CheckRequest, filled the way Envoy's ext_authz filter fills it, carrying `secret`. */
-export function benchCheckRequest(secret: string): CheckRequest {
+/**
+ * One realistic CheckRequest, filled the way Envoy's ext_authz filter fills it, carrying `secret`, from
+ * `sourceIp` (the caller's address as Envoy reports it).
+ */
+export function benchCheckRequest(secret: string, sourceIp = "203.0.113.7"): CheckRequest {
   const path = "/v1/companies/acme/candidates?status=open&page_size=50&sort=-updated_at";
   const host = "api.example.com";
   return create(CheckRequestSchema, {
     attributes: {
       source: {
-        address: { address: { case: "socketAddress", value: sockAddr("203.0.113.7", 51234) } },
+        address: { address: { case: "socketAddress", value: sockAddr(sourceIp, 51234) } },
       },
       destination: {
         address: { address: { case: "socketAddress", value: sockAddr("10.0.0.2", 8080) } },

@@ -1,7 +1,8 @@
 /**
- * Child entry: floods a Check listener with random keys, every request a different one: half with a broken
- * checksum (refused offline), half well formed but unknown (each costs Keyward one database query, and no
- * negative-cache entry can help because no key repeats). Bounded by time; loopback only.
+ * Child entry: floods a Check listener with random keys, every request a different one, all from one source
+ * address: half with a broken checksum (refused offline), half well formed but unknown (each costs Keyward
+ * one database query until the source has spent its budget of unknown keys, and no negative-cache entry can
+ * help because no key repeats). Bounded by time; loopback only.
  */
 import { connect } from "node:http2";
 import { toBinary } from "@bufbuild/protobuf";
@@ -9,6 +10,9 @@ import { CheckRequestSchema } from "../src/gen/envoy/service/auth/v3/external_au
 import { generateKey } from "../src/keys/format.js";
 import { benchCheckRequest, grpcFrame } from "./check-request.js";
 import { serveParent } from "./child-protocol.js";
+
+/** The flood's source address: not the valid traffic's, as an attacker's would not be. */
+const FLOOD_SOURCE = "198.51.100.66";
 
 /** What one flood sent. */
 export interface FloodResult {
@@ -44,7 +48,7 @@ async function flood(args: { port: number; seconds: number; concurrency: number 
       if (broken) result.badChecksum++;
       else result.unknownWellFormed++;
       result.sent++;
-      const body = grpcFrame(toBinary(CheckRequestSchema, benchCheckRequest(key)));
+      const body = grpcFrame(toBinary(CheckRequestSchema, benchCheckRequest(key, FLOOD_SOURCE)));
       await new Promise<void>((resolve) => {
         const stream = session.request({
           ":method": "POST",

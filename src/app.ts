@@ -9,6 +9,7 @@ import { AuthzServer } from "./authz/authz-server.js";
 import { CheckService } from "./authz/check-service.js";
 import { KeyCache } from "./authz/key-cache.js";
 import { KeyVerifier } from "./authz/key-verifier.js";
+import { UnknownKeyGuard } from "./authz/unknown-key-guard.js";
 import type { Config } from "./config.js";
 import { Authorization } from "./gen/envoy/service/auth/v3/external_auth_pb.js";
 import { Health } from "./gen/grpc/health/v1/health_pb.js";
@@ -177,10 +178,19 @@ export class App {
         hit: metrics.cacheEvents.cell("hit"),
         negative_hit: metrics.cacheEvents.cell("negative_hit"),
         query: metrics.cacheEvents.cell("query"),
+        throttled: metrics.cacheEvents.cell("throttled"),
       };
-      const verifier = new KeyVerifier(ctx.keys, ctx.hasher, config.keyPrefix, cache, (e) => {
-        lookups[e].n++;
-      });
+      const guard = config.unknownKeyLimit ? new UnknownKeyGuard(config.unknownKeyLimit, ctx.now) : undefined;
+      const verifier = new KeyVerifier(
+        ctx.keys,
+        ctx.hasher,
+        config.keyPrefix,
+        cache,
+        (e) => {
+          lookups[e].n++;
+        },
+        guard,
+      );
       const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
       if (redis) cleanups.unshift(() => redis.close());
       const limiter = new RateLimiter({

@@ -30,6 +30,8 @@ export interface Config {
   dev: boolean;
   /** The limit for keys that set none; null for no default limit. */
   defaultRateLimit: RateLimitSpec | null;
+  /** Lookups of unknown keys one source address may cause; null for no bound. */
+  unknownKeyLimit: RateLimitSpec | null;
   /** Redis for global rate limits; null for per-replica limits. */
   redisUrl: string | null;
   /** Most verified keys cached per replica. */
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     logLevel,
     dev: flags.dev ?? false,
     defaultRateLimit: rateLimitConfig(env),
+    unknownKeyLimit: unknownKeyLimitConfig(env),
     redisUrl: redisConfig(env),
     cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
     cacheTtlMs: durationSetting(env, "KEYWARD_CACHE_TTL", 30_000),
@@ -168,15 +171,30 @@ function rateLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
   const text = env.KEYWARD_RATE_LIMIT;
   const burst = intSetting(env, "KEYWARD_RATE_LIMIT_BURST", 0, 0, 1_000_000_000);
   if (!text) return null;
+  return { ...rate("KEYWARD_RATE_LIMIT", text), burst };
+}
+
+/**
+ * `KEYWARD_UNKNOWN_KEY_LIMIT`: how many lookups of keys that turn out not to exist one source address may
+ * cause, as `<requests>/<window>` (the same again is allowed as a burst), or `off`. Default `100/1s`.
+ */
+function unknownKeyLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
+  const text = env.KEYWARD_UNKNOWN_KEY_LIMIT?.trim() || "100/1s";
+  if (text === "off") return null;
+  const limit = rate("KEYWARD_UNKNOWN_KEY_LIMIT", text);
+  return { ...limit, burst: limit.requests };
+}
+
+function rate(name: string, text: string): { requests: number; windowMs: number } {
   const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
   const requests = Number(match?.[1]);
   const windowMs = match ? parseDuration(match[2] as string) : undefined;
   if (!match || !requests || requests > 1_000_000_000 || windowMs === undefined || windowMs > 86_400_000) {
     throw new ConfigError(
-      'KEYWARD_RATE_LIMIT must be "<requests>/<window>", e.g. 100/1s or 6000/1m (window at most 1 day)',
+      `${name} must be "<requests>/<window>", e.g. 100/1s or 6000/1m (window at most 1 day)${name === "KEYWARD_UNKNOWN_KEY_LIMIT" ? ', or "off"' : ""}`,
     );
   }
-  return { requests, windowMs, burst };
+  return { requests, windowMs };
 }
 
 function redisConfig(env: NodeJS.ProcessEnv): string | null {

@@ -87,10 +87,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly cacheEvents = new Tally<"malformed" | "hit" | "negative_hit" | "query">(
+  readonly cacheEvents = new Tally<"malformed" | "hit" | "negative_hit" | "query" | "throttled">(
     this.registry,
     "keyward_key_lookups_total",
-    "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database).",
+    "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database), throttled (refused unread: the source spent its budget of unknown keys).",
     "event",
   );
 

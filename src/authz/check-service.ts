@@ -50,10 +50,32 @@ export class CheckService {
     const started = (this.sampled++ & 7) === 0 ? performance.now() : -1;
     const facts = requestFacts(req, this.deps.facts);
     if (facts.problem || facts.credential === null) return this.limitAndAnswer(facts, undefined, started);
-    const verification = this.deps.verifier.verify(facts.credential);
+    const verification = this.deps.verifier.verify(facts.credential, facts.sourceAddress ?? "");
     return verification instanceof Promise
-      ? verification.then((v) => this.limitAndAnswer(facts, this.keyOf(facts, v), started))
-      : this.limitAndAnswer(facts, this.keyOf(facts, verification), started);
+      ? verification.then((v) => this.afterVerification(facts, v, started))
+      : this.afterVerification(facts, verification, started);
+  }
+
+  private afterVerification(
+    facts: RequestFacts,
+    verification: Verification,
+    started: number,
+  ): Answer | Promise<Answer> {
+    if (verification.kind !== "throttled")
+      return this.limitAndAnswer(facts, this.keyOf(facts, verification), started);
+    // The source spent its budget of unknown keys: 429 on the "unknown-keys" policy, with its headers.
+    const { spec, limit } = verification;
+    const decision = deny("rate_limited", {
+      retryAfterSeconds: Math.max(1, Math.ceil(limit.retryAfterMs / 1000)),
+    });
+    return this.answer(
+      facts,
+      undefined,
+      decision,
+      this.deps.now(),
+      started,
+      rateLimitHeaders(spec, limit, "unknown-keys"),
+    );
   }
 
   /** The key a verification found; marks the facts malformed when the credential failed offline checks. */

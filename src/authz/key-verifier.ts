@@ -1,14 +1,25 @@
 import { isWellFormedKey, keyLength } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
+import type { RateLimitSpec } from "../keys/key-record.js";
+import type { LimitResult } from "../ratelimit/gcra.js";
 import type { KeyRepository } from "../store/key-repository.js";
 import type { KeyCache } from "./key-cache.js";
+import type { UnknownKeyGuard } from "./unknown-key-guard.js";
 import { type VerifiedKey, verifiedKey } from "./verified-key.js";
 
 /** What a presented credential turned out to be. */
-export type Verification = { kind: "malformed" } | { kind: "unknown" } | { kind: "key"; key: VerifiedKey };
+export type Verification =
+  | { kind: "malformed" }
+  | { kind: "unknown" }
+  | { kind: "key"; key: VerifiedKey }
+  /** Not looked up: its source has caused too many lookups of unknown keys (see UnknownKeyGuard). */
+  | { kind: "throttled"; spec: RateLimitSpec; limit: LimitResult };
 
-/** How a credential was resolved: refused offline, from the cache, or with a database query. */
-export type VerifierEvent = "malformed" | "hit" | "negative_hit" | "query";
+/**
+ * How a credential was resolved: refused offline, from the cache, with a database query, or refused unread
+ * because its source spent its budget of unknown keys.
+ */
+export type VerifierEvent = "malformed" | "hit" | "negative_hit" | "query" | "throttled";
 
 const MALFORMED: Verification = { kind: "malformed" };
 const UNKNOWN: Verification = { kind: "unknown" };
@@ -30,15 +41,17 @@ export class KeyVerifier {
     private readonly cache?: KeyCache,
     /** Told how each credential was resolved, for metrics: the flood and cache figures come from here. */
     private readonly observe: (event: VerifierEvent) => void = () => {},
+    private readonly guard?: UnknownKeyGuard,
   ) {
     this.keyLength = keyLength(prefix);
   }
 
   /**
    * What `credential` is: synchronously when the offline checks or the cache can tell (the hot path), with a
-   * promise when the database must be asked.
+   * promise when the database must be asked. `source` (the caller's address, "" when unknown) is charged for
+   * lookups that find no key; without it, lookups are not bounded.
    */
-  verify(credential: string): Verification | Promise<Verification> {
+  verify(credential: string, source?: string): Verification | Promise<Verification> {
     if (credential.length !== this.keyLength) return this.malformed();
     // The cache is asked before the checksum is: only well-formed keys are ever stored in it, so a hit
     // vouches for the whole string, and the hot path skips the checksum.
@@ -53,7 +66,14 @@ export class KeyVerifier {
       this.observe("negative_hit");
       return UNKNOWN;
     }
-    return this.lookup(credential, digest);
+    if (source !== undefined && this.guard) {
+      const limit = this.guard.refusal(source);
+      if (limit) {
+        this.observe("throttled");
+        return { kind: "throttled", spec: this.guard.spec, limit };
+      }
+    }
+    return this.lookup(credential, digest, source);
   }
 
   private malformed(): Verification {
@@ -62,7 +82,11 @@ export class KeyVerifier {
   }
 
   /** One indexed query per key, shared by the requests that ask for it at once. */
-  private async lookup(credential: string, digest: string): Promise<Verification> {
+  private async lookup(
+    credential: string,
+    digest: string,
+    source: string | undefined,
+  ): Promise<Verification> {
     const generation = this.cache?.generation ?? 0;
     let pending = this.inflight.get(digest);
     // A lookup begun before the latest invalidation may have read the row that change replaced: a request
@@ -72,7 +96,10 @@ export class KeyVerifier {
       const entry = { generation, promise: this.load(this.hasher.candidates(credential)) };
       this.inflight.set(digest, entry);
       entry.promise
-        .then((found) => this.cache?.set(digest, found, generation))
+        .then((found) => {
+          this.cache?.set(digest, found, generation);
+          if (!found && source !== undefined) this.guard?.charge(source);
+        })
         .catch(() => {})
         .finally(() => {
           if (this.inflight.get(digest) === entry) this.inflight.delete(digest);

@@ -10,6 +10,11 @@ export class LocalLimiter {
     private readonly maxKeys = 1_000_000,
   ) {}
 
+  /** What `take` would answer now, without spending anything. */
+  peek(keyId: string, spec: RateLimitSpec): LimitResult {
+    return gcra(this.tats.get(keyId), this.now(), spec);
+  }
+
   take(keyId: string, spec: RateLimitSpec): LimitResult {
     const now = this.now();
     const result = gcra(this.tats.get(keyId), now, spec);

@@ -134,6 +134,27 @@ describe("environment settings", () => {
   });
 });
 
+describe("unknown-key limit", () => {
+  it("bounds each source to 100 unknown keys a second, with as many again as a burst, by default", () => {
+    expect(loadConfig({}).unknownKeyLimit).toEqual({ requests: 100, windowMs: 1000, burst: 100 });
+  });
+
+  it("reads a rate, and off", () => {
+    expect(loadConfig({ KEYWARD_UNKNOWN_KEY_LIMIT: "30/1m" }).unknownKeyLimit).toEqual({
+      requests: 30,
+      windowMs: 60_000,
+      burst: 30,
+    });
+    expect(loadConfig({ KEYWARD_UNKNOWN_KEY_LIMIT: "off" }).unknownKeyLimit).toBeNull();
+  });
+
+  it.each(["0/1s", "ten/1s", "10", "10/", "10/2d", "-1/1s", "10/1x"])("refuses %j", (text) => {
+    const message = configError({ KEYWARD_UNKNOWN_KEY_LIMIT: text });
+    expect(message).toContain("KEYWARD_UNKNOWN_KEY_LIMIT");
+    expect(message).toContain('"off"');
+  });
+});
+
 describe("listen addresses", () => {
   it.each([
     ["127.0.0.1:9191", "127.0.0.1", 9191],
