@@ -65,7 +65,7 @@ export const invalidFlood: Scenario = {
       notes: [
         `valid throughput beside the flood: ${ratio(beside.reqPerSec, alone.reqPerSec)} of alone`,
         `flood: ${flood.sent} requests in ${flood.seconds.toFixed(1)} s (${rate(flood.sent / flood.seconds)} req/s), ${flood.badChecksum} broken checksums, ${flood.unknownWellFormed} unknown well-formed keys`,
-        `Keyward's lookups meanwhile: ${JSON.stringify(lookups)} — ${queries} database queries for ${flood.unknownWellFormed} unknown well-formed keys (one each until the flood's source spent its budget of unknown keys; ${lookups.throttled ?? 0} refused unread after that) and ${flood.badChecksum} broken checksums (none, all ${lookups.malformed ?? 0} refused offline); the valid key missed the cache ${validMisses} time${validMisses === 1 ? "" : "s"} (its TTL ran out mid-run; requests in flight share one query)`,
+        `Keyward's lookups meanwhile: ${JSON.stringify(lookups)} — ${queries} database queries for ${flood.unknownWellFormed} unknown well-formed keys (one each until the flood's source spent its budget of unknown keys; ${lookups.throttled ?? 0} refused unread after that) and ${flood.badChecksum} broken checksums (none, all ${lookups.malformed ?? 0} refused offline)${validMisses > 0 ? `; the valid key missed the cache ${validMisses} time${validMisses === 1 ? "" : "s"} (its TTL ran out mid-run; requests in flight share one query)` : ""}`,
         "both share this machine's cores with the flood generator and h2load, so the drop includes that competition",
       ],
       problems,
