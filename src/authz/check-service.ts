@@ -61,21 +61,21 @@ export class CheckService {
     verification: Verification,
     started: number,
   ): Answer | Promise<Answer> {
-    if (verification.kind !== "throttled")
-      return this.limitAndAnswer(facts, this.keyOf(facts, verification), started);
-    // The source spent its budget of unknown keys: 429 on the "unknown-keys" policy, with its headers.
-    const { spec, limit } = verification;
-    const decision = deny("rate_limited", {
-      retryAfterSeconds: Math.max(1, Math.ceil(limit.retryAfterMs / 1000)),
-    });
-    return this.answer(
-      facts,
-      undefined,
-      decision,
-      this.deps.now(),
-      started,
-      rateLimitHeaders(spec, limit, "unknown-keys"),
-    );
+    return verification.kind === "throttled"
+      ? this.throttled(facts, verification, started)
+      : this.limitAndAnswer(facts, this.keyOf(facts, verification), started);
+  }
+
+  /** The source spent its budget of unknown keys: 429 on the "unknown-keys" policy, with its headers. */
+  private throttled(
+    facts: RequestFacts,
+    { spec, limit }: Extract<Verification, { kind: "throttled" }>,
+    started: number,
+  ): Answer {
+    const retryAfterSeconds = Math.max(1, Math.ceil(limit.retryAfterMs / 1000));
+    const headers = rateLimitHeaders(spec, limit, "unknown-keys");
+    const decision = deny("rate_limited", { retryAfterSeconds });
+    return this.answer(facts, undefined, decision, this.deps.now(), started, headers);
   }
 
   /** The key a verification found; marks the facts malformed when the credential failed offline checks. */
