@@ -293,6 +293,11 @@ export function leakedSecrets(secrets: readonly string[], texts: readonly string
   });
 }
 
+/** "allow", or the denial's error code. */
+export function outcomeCode(res: EnvoyResponse): string {
+  return res.status.code === 0 ? "allow" : deniedBody(res).error.code;
+}
+
 /** Everything a denial shows the client, as text: status message, headers and body. */
 export function denialText(res: EnvoyResponse): string {
   return JSON.stringify({ status: res.status, denied: res.denied_response ?? null });

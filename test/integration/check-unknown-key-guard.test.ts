@@ -1,29 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  deniedBody,
   deniedHeaders,
   deniedHttpStatus,
   EnvoyClient,
-  type EnvoyResponse,
+  outcomeCode,
   wellFormedKey,
   withBrokenChecksum,
 } from "../helpers/envoy-client.js";
+import { keyLookups } from "../helpers/key-lookups.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const ATTACKER = "198.51.100.66";
 const NEIGHBOUR = "198.51.100.77";
 
-/** "allow", or the denial's error code. */
-function codeOf(res: EnvoyResponse): string {
-  return res.status.code === 0 ? "allow" : deniedBody(res).error.code;
-}
-
-/** Database lookups and throttled refusals so far, from /metrics. */
+/** Database lookups and throttled refusals so far. */
 async function counts(t: TestApp): Promise<{ query: number; throttled: number }> {
-  const text = await (await fetch(`${t.adminUrl}/metrics`)).text();
-  const read = (event: string) =>
-    Number(text.match(new RegExp(`^keyward_key_lookups_total\\{event="${event}"\\} (\\d+)`, "m"))?.[1] ?? 0);
-  return { query: read("query"), throttled: read("throttled") };
+  const { query, throttled } = await keyLookups(t.adminUrl);
+  return { query, throttled };
 }
 
 describe("the budget of unknown keys per source address", () => {
@@ -45,14 +38,14 @@ describe("the budget of unknown keys per source address", () => {
 
   it("looks up a source's unknown keys until its budget is spent, then answers 429 without a query", async () => {
     const { secret } = await t.mintKey({ companyId: "acme" });
-    expect(codeOf(await check(secret, ATTACKER))).toBe("allow");
+    expect(outcomeCode(await check(secret, ATTACKER))).toBe("allow");
     const before = await counts(t);
     const unknown = Array.from({ length: 6 }, () => wellFormedKey());
-    for (const key of unknown) expect(codeOf(await check(key, ATTACKER))).toBe("invalid_key");
+    for (const key of unknown) expect(outcomeCode(await check(key, ATTACKER))).toBe("invalid_key");
     expect((await counts(t)).query - before.query).toBe(6);
 
     const refused = await check(wellFormedKey(), ATTACKER);
-    expect(codeOf(refused)).toBe("rate_limited");
+    expect(outcomeCode(refused)).toBe("rate_limited");
     expect(deniedHttpStatus(refused)).toBe(429);
     const headers = deniedHeaders(refused);
     expect(Number(headers["retry-after"])).toBeGreaterThanOrEqual(1);
@@ -64,22 +57,22 @@ describe("the budget of unknown keys per source address", () => {
     expect(after.throttled - before.throttled).toBe(1);
 
     // What needs no query is answered as before: a cached key, a remembered unknown key, a broken checksum.
-    expect(codeOf(await check(secret, ATTACKER))).toBe("allow");
-    expect(codeOf(await check(unknown[0] as string, ATTACKER))).toBe("invalid_key");
-    expect(codeOf(await check(withBrokenChecksum(wellFormedKey()), ATTACKER))).toBe("malformed_key");
+    expect(outcomeCode(await check(secret, ATTACKER))).toBe("allow");
+    expect(outcomeCode(await check(unknown[0] as string, ATTACKER))).toBe("invalid_key");
+    expect(outcomeCode(await check(withBrokenChecksum(wellFormedKey()), ATTACKER))).toBe("malformed_key");
     // Another source keeps its own budget.
-    expect(codeOf(await check(wellFormedKey(), NEIGHBOUR))).toBe("invalid_key");
+    expect(outcomeCode(await check(wellFormedKey(), NEIGHBOUR))).toBe("invalid_key");
     expect((await counts(t)).query - before.query).toBe(7);
   });
 
   it("refuses even a valid key the source has not been served yet, until the budget refills", async () => {
     const { secret } = await t.mintKey({ companyId: "acme" });
-    expect(codeOf(await check(secret, ATTACKER))).toBe("rate_limited");
+    expect(outcomeCode(await check(secret, ATTACKER))).toBe("rate_limited");
     clock.now += 20_000; // one lookup's worth at 3 a minute
     // A lookup that finds a key costs the source nothing: the refilled lookup is still there afterwards.
-    expect(codeOf(await check(secret, ATTACKER))).toBe("allow");
-    expect(codeOf(await check(wellFormedKey(), ATTACKER))).toBe("invalid_key");
-    expect(codeOf(await check(wellFormedKey(), ATTACKER))).toBe("rate_limited");
+    expect(outcomeCode(await check(secret, ATTACKER))).toBe("allow");
+    expect(outcomeCode(await check(wellFormedKey(), ATTACKER))).toBe("invalid_key");
+    expect(outcomeCode(await check(wellFormedKey(), ATTACKER))).toBe("rate_limited");
   });
 });
 
@@ -103,7 +96,7 @@ describe("KEYWARD_UNKNOWN_KEY_LIMIT=off", () => {
         sourceIp: ATTACKER,
         headers: { authorization: `Bearer ${wellFormedKey()}` },
       });
-      expect(codeOf(res)).toBe("invalid_key");
+      expect(outcomeCode(res)).toBe("invalid_key");
     }
     const after = await counts(t);
     expect(after.query - before.query).toBe(30);

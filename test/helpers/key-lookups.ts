@@ -1,0 +1,17 @@
+/** How a server resolved credentials so far, by `keyward_key_lookups_total` event ("query" counts database lookups). */
+export type KeyLookups = Record<"malformed" | "hit" | "negative_hit" | "query" | "throttled", number>;
+
+const EVENTS = ["malformed", "hit", "negative_hit", "query", "throttled"] as const;
+
+/** Reads the lookup counters from the admin listener's /metrics. */
+export async function keyLookups(adminUrl: string): Promise<KeyLookups> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const read = (event: string) =>
+    Number(text.match(new RegExp(`^keyward_key_lookups_total\\{event="${event}"\\} (\\d+)`, "m"))?.[1] ?? 0);
+  return Object.fromEntries(EVENTS.map((e) => [e, read(e)])) as KeyLookups;
+}
+
+/** What changed between two readings. */
+export function lookupDelta(before: KeyLookups, after: KeyLookups): KeyLookups {
+  return Object.fromEntries(EVENTS.map((e) => [e, after[e] - before[e]])) as KeyLookups;
+}
