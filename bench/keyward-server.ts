@@ -4,10 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createKey } from "../src/admin/key-creation.js";
 import { App } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { AppContext } from "../src/context.js";
 import type { KeySpec } from "../src/keys/mint.js";
+import { createKey } from "../src/lifecycle/create-key.js";
+import { defaultKeySpec } from "../src/lifecycle/key-spec.js";
 import { createLogger } from "../src/logger.js";
 import { childOptions, serveParent } from "./child-protocol.js";
 import { measureStepCosts } from "./step-costs.js";
@@ -36,17 +38,11 @@ export interface KeywardServerInfo {
 }
 
 /** The key the bench authenticates with, unless the parent asks for another. */
-const BENCH_KEY: KeySpec = {
+const BENCH_KEY: KeySpec = defaultKeySpec({
   companyId: "acme",
   name: "bench",
   scopes: ["candidates:read", "candidates:write"],
-  environment: "live",
-  expireTime: null,
-  ipAllowlist: [],
-  metadata: {},
-  tags: [],
-  rateLimit: null,
-};
+});
 
 await serveParent<KeywardServerInfo>(async () => {
   const options = childOptions<KeywardServerOptions>();
@@ -60,10 +56,11 @@ await serveParent<KeywardServerInfo>(async () => {
     KEYWARD_PEPPER: pepper,
     KEYWARD_LOG_LEVEL: "warn",
   });
-  if (config.store.kind === "postgres") config.store.schema = schema ?? undefined;
-  const app = await App.start(config, createLogger(config.logLevel, process.stderr));
-  const mint = async (spec: Partial<KeySpec> | null) => {
-    const { key, secret } = await createKey(app.ctx, { ...BENCH_KEY, ...spec }, { actor: "bench" });
+  const logger = createLogger(config.logLevel, process.stderr);
+  const app = await App.start(await AppContext.fromConfig(config, { logger, schema: schema ?? undefined }));
+  const mint = async (partial: Partial<KeySpec> | null) => {
+    const spec = { ...BENCH_KEY, ...partial };
+    const { key, secret } = await createKey(app.ctx, { spec, audit: { actor: "bench" } });
     return { keyId: key.id, secret };
   };
   const first = await mint(options.key ?? null);
@@ -78,8 +75,7 @@ await serveParent<KeywardServerInfo>(async () => {
     },
     handlers: {
       mintKey: mint,
-      stepCosts: async () =>
-        measureStepCosts(app.check, { companyHeader: config.companyHeader }, first.secret),
+      stepCosts: async () => measureStepCosts(app.ctx.check, first.secret),
     },
     async shutdown() {
       await app.destroy();

@@ -1,7 +1,7 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { readCheckRequest } from "../src/authz/check-request-reader.js";
 import type { CheckService } from "../src/authz/check-service.js";
-import { type FactOptions, requestFacts } from "../src/authz/request-facts.js";
+import { requestFacts } from "../src/authz/request-facts.js";
 import { CheckRequestSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { benchCheckRequest } from "./check-request.js";
 
@@ -16,7 +16,7 @@ export interface StepCost {
  * called in a loop on the bench request, after a warm-up, and timed as a whole. A full protobuf-es decode of
  * the same request is timed beside them for comparison.
  */
-export function measureStepCosts(check: CheckService, facts: FactOptions, secret: string): StepCost[] {
+export function measureStepCosts(check: CheckService, secret: string): StepCost[] {
   const bytes = Buffer.from(toBinary(CheckRequestSchema, benchCheckRequest(secret)));
   const view = readCheckRequest(bytes);
   if (!view) throw new Error("the bench request does not read");
@@ -26,7 +26,7 @@ export function measureStepCosts(check: CheckService, facts: FactOptions, secret
       () => fromBinary(CheckRequestSchema, bytes),
     ],
     ["readCheckRequest: read the fields a decision needs", () => readCheckRequest(bytes)],
-    ["requestFacts: credential, company, route, source", () => requestFacts(view, facts)],
+    ["requestFacts: credential, company, route, source", () => requestFacts(view, check.facts)],
     [
       "the whole cached Check: read, facts, key, decide, limit, record, answer",
       () => check.check(readCheckRequest(bytes) ?? view),

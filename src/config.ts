@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { resolve } from "node:path";
-import { parseDuration } from "./cli/duration.js";
+import { parseDuration } from "./duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
+import type { DatabaseTarget } from "./store/database.js";
 
 /** A listener address. */
 export interface ListenAddress {
@@ -11,16 +12,11 @@ export interface ListenAddress {
   port: number;
 }
 
-/** Where keys are stored. */
-export type StoreConfig =
-  | { kind: "postgres"; url: string; schema?: string | undefined }
-  | { kind: "pglite"; dataDir: string | null };
-
 /** Every setting, validated. Built once at start; nothing else reads the environment. */
 export interface Config {
   authzListen: ListenAddress;
   adminListen: ListenAddress;
-  store: StoreConfig;
+  store: DatabaseTarget;
   /** Pepper secrets, current first; empty means "generate and keep one" (embedded PGlite only). */
   peppers: Buffer[];
   keyPrefix: string;
@@ -104,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
   return config;
 }
 
-function storeConfig(env: NodeJS.ProcessEnv): StoreConfig {
+function storeConfig(env: NodeJS.ProcessEnv): DatabaseTarget {
   const url = env.KEYWARD_DATABASE_URL;
   if (url === "memory://") return { kind: "pglite", dataDir: null };
   if (url) {

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
+/**
+ * How a presented credential was resolved: refused offline (malformed), from the cache (hit, negative_hit),
+ * with a database query, or refused unread because its source spent its budget of unknown keys (throttled).
+ */
+export const LOOKUP_EVENTS = ["malformed", "hit", "negative_hit", "query", "throttled"] as const;
+export type LookupEvent = (typeof LOOKUP_EVENTS)[number];
+
 /** One label value's count, bumped with a plain add on the hot path. */
 export interface TallyCell {
   n: number;
@@ -87,7 +94,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly cacheEvents = new Tally<"malformed" | "hit" | "negative_hit" | "query" | "throttled">(
+  readonly cacheEvents = new Tally<LookupEvent>(
     this.registry,
     "keyward_key_lookups_total",
     "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database), throttled (refused unread: the source spent its budget of unknown keys).",
@@ -112,4 +119,15 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+
+  /** Counts key lookups by event; each event's cell is fetched once, so a count is one add. */
+  lookupObserver(): (event: LookupEvent) => void {
+    const cells = Object.fromEntries(LOOKUP_EVENTS.map((e) => [e, this.cacheEvents.cell(e)])) as Record<
+      LookupEvent,
+      TallyCell
+    >;
+    return (event) => {
+      cells[event].n++;
+    };
+  }
 }

@@ -1,20 +1,13 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { parseAddress } from "../authz/cidr.js";
-import { decide } from "../authz/decide.js";
-import type { KeyVerifier } from "../authz/key-verifier.js";
-import type { RequestFacts } from "../authz/request-facts.js";
+import { keyStanding } from "../authz/key-standing.js";
+import type { AppContext } from "../context.js";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import { parseAddress } from "../keys/cidr.js";
 import { digestsEqual } from "../keys/hasher.js";
 import { type Principal, principalKey, sourceIpKey } from "./principal.js";
 
 /** What admin authentication needs. */
-export interface AuthenticateDeps {
-  verifier: KeyVerifier;
-  /** The local CLI credential, when the server keeps one. */
-  localToken: string | null;
-  dev: boolean;
-  now: () => number;
-}
+type AuthenticateDeps = Pick<AppContext, "verifier" | "localToken" | "config" | "now">;
 
 /**
  * Authenticates every KeyAdmin call before its handler runs; health and reflection stay open. The admin key
@@ -40,7 +33,7 @@ async function authenticate(
   sourceIp: string | null,
 ): Promise<Principal> {
   if (header === null) {
-    if (deps.dev) return { kind: "dev" };
+    if (deps.config.dev) return { kind: "dev" };
     throw new ConnectError(
       "the admin API requires 'Authorization: Bearer <admin key>'",
       Code.Unauthenticated,
@@ -53,27 +46,11 @@ async function authenticate(
     return { kind: "cli" };
 
   const verification = await deps.verifier.verify(credential);
-  const facts: RequestFacts = {
-    problem: verification.kind === "malformed" ? { code: "malformed_key" } : null,
-    credential,
-    sourceIp: sourceIp ? (parseAddress(sourceIp) ?? null) : null,
-    sourceAddress: sourceIp,
-    method: "",
-    path: "",
-    companySelector: null,
-    routeCompany: undefined,
-    route: { scopes: [], companyFrom: null, environment: null },
-    requestId: "",
-  };
-  const key = verification.kind === "key" ? verification.key : undefined;
-  const decision = decide(facts, key, deps.now());
-  if (!decision.allow || !key) {
-    const code = decision.allow ? "invalid_key" : decision.code;
-    throw new ConnectError(
-      `admin key rejected: ${code}`,
-      code === "ip_not_allowed" ? Code.PermissionDenied : Code.Unauthenticated,
-    );
-  }
+  if (verification.kind === "malformed") throw rejected("malformed_key");
+  if (verification.kind !== "key") throw rejected("invalid_key");
+  const key = verification.key;
+  const standing = keyStanding(key, sourceIp ? (parseAddress(sourceIp) ?? null) : null, deps.now());
+  if (standing) throw rejected(standing);
   // Admin scopes are reserved: only an exact grant counts, never a wildcard, and only on a standard key (a
   // credential that acts for many companies administers none of them, however its row was written).
   if (key.kind !== "standard") {
@@ -84,4 +61,11 @@ async function authenticate(
     throw new ConnectError("the key holds neither keys:admin nor platform:admin", Code.PermissionDenied);
   }
   return { kind: "key", keyId: key.id, companyId: key.companyId, platform };
+}
+
+function rejected(code: string): ConnectError {
+  return new ConnectError(
+    `admin key rejected: ${code}`,
+    code === "ip_not_allowed" ? Code.PermissionDenied : Code.Unauthenticated,
+  );
 }

@@ -31,3 +31,8 @@ export function failedPrecondition(message: string): ConnectError {
 export function permissionDenied(message: string): ConnectError {
   return new ConnectError(message, Code.PermissionDenied);
 }
+
+/** NOT_FOUND for a user the caller may not see as well as for one that does not exist. */
+export function userNotFound(userId: string): ConnectError {
+  return new ConnectError(`user "${userId.slice(0, 128)}" not found`, Code.NotFound);
+}

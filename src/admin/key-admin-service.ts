@@ -1,8 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { AppContext } from "../context.js";
 import type { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
-import type { TrafficRepository } from "../store/traffic-repository.js";
-import type { TrafficRecorder } from "../usage/traffic-recorder.js";
-import type { AdminContext } from "./admin-context.js";
 import { createKeyHandler } from "./handlers/create-key.js";
 import { detachCompanyHandler } from "./handlers/detach-company.js";
 import { getKeyHandler } from "./handlers/get-key.js";
@@ -21,9 +19,7 @@ import { updateKeyHandler } from "./handlers/update-key.js";
 import { createUserHandler, getUserHandler } from "./handlers/users.js";
 
 /** keyward.admin.v1.KeyAdminService: one handler per RPC. */
-export function keyAdminService(
-  ctx: AdminContext & { traffic: TrafficRecorder; trafficStore: TrafficRepository },
-): ServiceImpl<typeof KeyAdminService> {
+export function keyAdminService(ctx: AppContext): ServiceImpl<typeof KeyAdminService> {
   return {
     createKey: createKeyHandler(ctx),
     getKey: getKeyHandler(ctx),

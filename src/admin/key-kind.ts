@@ -1,8 +1,8 @@
-import { RESERVED_SCOPES } from "../authz/scopes.js";
+import type { AppContext } from "../context.js";
 import type { KeyKind } from "../keys/key-record.js";
 import type { KeySpec } from "../keys/mint.js";
+import { RESERVED_SCOPES } from "../keys/scopes.js";
 import { checkCompanyIds, type Violations } from "../keys/validation.js";
-import type { AdminContext } from "./admin-context.js";
 import { permissionDenied } from "./errors.js";
 import { isPlatform, type Principal } from "./principal.js";
 
@@ -23,7 +23,7 @@ export interface KindInput {
  * scopes stay on standard keys: a credential that acts for many companies must not administer any of them.
  */
 export async function applyKind(
-  ctx: AdminContext,
+  ctx: AppContext,
   input: KindInput,
   spec: KeySpec,
   principal: Principal,
@@ -56,10 +56,10 @@ export async function applyKind(
       v.add("user_id", "names no user");
       return;
     }
-    if (input.companyNamed && spec.companyId !== user.default_company_id) {
+    if (input.companyNamed && spec.companyId !== user.defaultCompanyId) {
       v.add("company_id", "a user token belongs to its user's default company; leave company_id empty");
     }
-    spec.companyId = user.default_company_id;
+    spec.companyId = user.defaultCompanyId;
     spec.userId = user.id;
   }
 }

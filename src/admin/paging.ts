@@ -1,5 +1,5 @@
 import type { Violations } from "../keys/validation.js";
-import type { PageTokens } from "./page-token.js";
+import type { PageTokens } from "../rpc/page-token.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;

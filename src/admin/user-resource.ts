@@ -1,24 +1,24 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Membership, MembershipSchema, type User, UserSchema } from "../gen/keyward/admin/v1/key_pb.js";
-import type { MembershipRow, UserRow } from "../store/user-repository.js";
+import type { MembershipRecord, UserRecord } from "../store/user-repository.js";
 
 /** The API resource for a user. */
-export function userResource(u: UserRow): User {
+export function userResource(u: UserRecord): User {
   return create(UserSchema, {
     id: u.id,
     name: u.name,
-    defaultCompanyId: u.default_company_id,
-    createTime: timestampFromDate(u.create_time),
-    updateTime: timestampFromDate(u.update_time),
+    defaultCompanyId: u.defaultCompanyId,
+    createTime: timestampFromDate(u.createTime),
+    updateTime: timestampFromDate(u.updateTime),
   });
 }
 
 /** The API resource for a membership. */
-export function membershipResource(m: MembershipRow): Membership {
+export function membershipResource(m: MembershipRecord): Membership {
   return create(MembershipSchema, {
-    userId: m.user_id,
-    companyId: m.company_id,
-    createTime: timestampFromDate(m.create_time),
+    userId: m.userId,
+    companyId: m.companyId,
+    createTime: timestampFromDate(m.createTime),
   });
 }

@@ -7,12 +7,13 @@ import type { RateLimiter } from "../ratelimit/rate-limiter.js";
 import type { TrafficRecorder } from "../usage/traffic-recorder.js";
 import type { CheckRequestView } from "./check-request-view.js";
 import { allowResponse, denyResponse } from "./check-response.js";
-import { decide } from "./decide.js";
+import { decide, decideVerified } from "./decide.js";
 import { type Decision, type Deny, deny } from "./decision.js";
 import { EncodedResponses } from "./encoded-responses.js";
-import type { KeyVerifier, Verification } from "./key-verifier.js";
-import { rateLimitHeaders } from "./rate-limit-headers.js";
-import { type FactOptions, type RequestFacts, requestFacts } from "./request-facts.js";
+import type { KeyVerifier } from "./key-verifier.js";
+import { rateLimitHeaders, retryAfterSeconds } from "./rate-limit-headers.js";
+import { type FactOptions, factOptions, type RequestFacts, requestFacts } from "./request-facts.js";
+import type { Verification } from "./verification.js";
 import type { VerifiedKey } from "./verified-key.js";
 
 /** An answer: a message, or one encoded once and shared. */
@@ -21,7 +22,8 @@ export type Answer = CheckResponse | Buffer;
 /** What the Check handler depends on; passed in so tests can supply their own clock. */
 export interface CheckDeps {
   verifier: KeyVerifier;
-  facts: FactOptions;
+  /** The header a request names its acting company in. */
+  companyHeader: string;
   now: () => number;
   logger: Logger;
   metrics: Metrics;
@@ -37,8 +39,12 @@ export interface CheckDeps {
 export class CheckService {
   private readonly encoded = new EncodedResponses();
   private sampled = 0;
+  /** How requests are read: the company header, and this service's own memo of parsed route settings. */
+  readonly facts: FactOptions;
 
-  constructor(private readonly deps: CheckDeps) {}
+  constructor(private readonly deps: CheckDeps) {
+    this.facts = factOptions(deps.companyHeader);
+  }
 
   /**
    * The answer to one Check: a message, or the same message already encoded when it can be shared. When the
@@ -48,8 +54,11 @@ export class CheckService {
   check(req: CheckRequestView): Answer | Promise<Answer> {
     // One Check in eight is timed: enough for the histogram's shape, a fraction of its cost on the hot path.
     const started = (this.sampled++ & 7) === 0 ? performance.now() : -1;
-    const facts = requestFacts(req, this.deps.facts);
-    if (facts.problem || facts.credential === null) return this.limitAndAnswer(facts, undefined, started);
+    const facts = requestFacts(req, this.facts);
+    if (facts.problem || facts.credential === null) {
+      const now = this.deps.now();
+      return this.limitAndAnswer(facts, undefined, decide(facts, undefined, now), now, started);
+    }
     const verification = this.deps.verifier.verify(facts.credential, facts.sourceAddress ?? "");
     return verification instanceof Promise
       ? verification.then((v) => this.afterVerification(facts, v, started))
@@ -61,9 +70,10 @@ export class CheckService {
     verification: Verification,
     started: number,
   ): Answer | Promise<Answer> {
-    return verification.kind === "throttled"
-      ? this.throttled(facts, verification, started)
-      : this.limitAndAnswer(facts, this.keyOf(facts, verification), started);
+    if (verification.kind === "throttled") return this.throttled(facts, verification, started);
+    const key = verification.kind === "key" ? verification.key : undefined;
+    const now = this.deps.now();
+    return this.limitAndAnswer(facts, key, decideVerified(facts, verification, now), now, started);
   }
 
   /** The source spent its budget of unknown keys: 429 on the "unknown-keys" policy, with its headers. */
@@ -72,25 +82,19 @@ export class CheckService {
     { spec, limit }: Extract<Verification, { kind: "throttled" }>,
     started: number,
   ): Answer {
-    const retryAfterSeconds = Math.max(1, Math.ceil(limit.retryAfterMs / 1000));
     const headers = rateLimitHeaders(spec, limit, "unknown-keys");
-    const decision = deny("rate_limited", { retryAfterSeconds });
+    const decision = deny("rate_limited", { retryAfterSeconds: retryAfterSeconds(limit.retryAfterMs) });
     return this.answer(facts, undefined, decision, this.deps.now(), started, headers);
   }
 
-  /** The key a verification found; marks the facts malformed when the credential failed offline checks. */
-  private keyOf(facts: RequestFacts, verification: Verification): VerifiedKey | undefined {
-    if (verification.kind === "malformed") facts.problem = { code: "malformed_key" };
-    return verification.kind === "key" ? verification.key : undefined;
-  }
-
+  /** Applies the key's rate limit to an allowed request, then answers. */
   private limitAndAnswer(
     facts: RequestFacts,
     key: VerifiedKey | undefined,
+    decision: Decision,
+    now: number,
     started: number,
   ): Answer | Promise<Answer> {
-    const now = this.deps.now();
-    const decision = decide(facts, key, now);
     const spec = decision.allow && key ? this.deps.limiter.policy(key.rateLimit) : null;
     if (!spec || !key) return this.answer(facts, key, decision, now, started, []);
     const limited = this.deps.limiter.take(key.id, spec);
@@ -98,7 +102,7 @@ export class CheckService {
       const headers = rateLimitHeaders(spec, result);
       const final = result.allowed
         ? decision
-        : deny("rate_limited", { retryAfterSeconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)) });
+        : deny("rate_limited", { retryAfterSeconds: retryAfterSeconds(result.retryAfterMs) });
       return this.answer(facts, key, final, now, started, headers);
     };
     return limited instanceof Promise ? limited.then(apply) : apply(limited);

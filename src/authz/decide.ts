@@ -1,7 +1,8 @@
-import { cidrContains } from "./cidr.js";
+import { holdsAll } from "../keys/scopes.js";
 import { type Decision, type Deny, deny } from "./decision.js";
+import { keyStanding } from "./key-standing.js";
 import type { RequestFacts } from "./request-facts.js";
-import { holdsAll } from "./scopes.js";
+import type { Verification } from "./verification.js";
 import type { VerifiedKey } from "./verified-key.js";
 
 /**
@@ -14,14 +15,8 @@ export function decide(facts: RequestFacts, key: VerifiedKey | undefined, now: n
     return deny(facts.problem.code, facts.problem.message ? { message: facts.problem.message } : {});
   }
   if (!key) return deny("invalid_key");
-  if (key.status === "revoked") return deny("revoked_key");
-  if (key.status === "suspended") return deny("suspended_key");
-  if (key.expireAt !== null && key.expireAt <= now) return deny("expired_key");
-
-  if (key.ipRestricted) {
-    const ip = facts.sourceIp;
-    if (!ip || !key.ipAllowlist.some((cidr) => cidrContains(cidr, ip))) return deny("ip_not_allowed");
-  }
+  const standing = keyStanding(key, facts.sourceIp, now);
+  if (standing) return deny(standing);
   if (facts.route.environment && facts.route.environment !== key.environment) {
     return deny("environment_mismatch");
   }
@@ -35,6 +30,15 @@ export function decide(facts: RequestFacts, key: VerifiedKey | undefined, now: n
   }
 
   return { allow: true, keyId: key.id, companyId, scopes: key.scopes, environment: key.environment };
+}
+
+/**
+ * `decide` on what verification found. A credential refused offline (bad length or checksum) is denied
+ * `malformed_key` before anything about the route is looked at, exactly like a malformed header.
+ */
+export function decideVerified(facts: RequestFacts, verification: Verification, now: number): Decision {
+  if (verification.kind === "malformed" && !facts.problem) return deny("malformed_key");
+  return decide(facts, verification.kind === "key" ? verification.key : undefined, now);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ChangeFeedHandlers } from "../store/change-feed.js";
 import type { VerifiedKey } from "./verified-key.js";
 
 /** Cache settings. */
@@ -96,6 +97,27 @@ export class KeyCache {
     this.generationCounter++;
     const digest = this.digestOf.get(keyId);
     if (digest !== undefined) this.drop(digest, keyId);
+  }
+
+  /**
+   * The cache's side of the change feed: a changed key leaves; a (re)connected feed starts from empty, since
+   * anything may have changed while it was down; a lost feed turns the cache off until it is back.
+   * `onState` hears whether the feed is up.
+   */
+  followFeed(onState: (connected: boolean) => void = () => {}): ChangeFeedHandlers {
+    return {
+      onChange: (keyId) => this.invalidate(keyId),
+      onConnected: () => {
+        this.clear();
+        this.enabled = this.options.maxEntries > 0;
+        onState(true);
+      },
+      onDisconnected: () => {
+        this.enabled = false;
+        this.clear();
+        onState(false);
+      },
+    };
   }
 
   /** Forgets everything: notifications may have been missed. */

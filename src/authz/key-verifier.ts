@@ -1,25 +1,23 @@
 import { isWellFormedKey, keyLength } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
-import type { RateLimitSpec } from "../keys/key-record.js";
-import type { LimitResult } from "../ratelimit/gcra.js";
+import type { LookupEvent } from "../metrics.js";
 import type { KeyRepository } from "../store/key-repository.js";
 import type { KeyCache } from "./key-cache.js";
 import type { UnknownKeyGuard } from "./unknown-key-guard.js";
+import type { Verification } from "./verification.js";
 import { type VerifiedKey, verifiedKey } from "./verified-key.js";
 
-/** What a presented credential turned out to be. */
-export type Verification =
-  | { kind: "malformed" }
-  | { kind: "unknown" }
-  | { kind: "key"; key: VerifiedKey }
-  /** Not looked up: its source has caused too many lookups of unknown keys (see UnknownKeyGuard). */
-  | { kind: "throttled"; spec: RateLimitSpec; limit: LimitResult };
-
-/**
- * How a credential was resolved: refused offline, from the cache, with a database query, or refused unread
- * because its source spent its budget of unknown keys.
- */
-export type VerifierEvent = "malformed" | "hit" | "negative_hit" | "query" | "throttled";
+/** What a verifier works with. */
+export interface KeyVerifierOptions {
+  keys: KeyRepository;
+  hasher: KeyHasher;
+  prefix: string;
+  cache: KeyCache;
+  /** Told how each credential was resolved, for metrics: the flood and cache figures come from here. */
+  observe?: (event: LookupEvent) => void;
+  /** Bounds the lookups of unknown keys per source; none when unset. */
+  guard?: UnknownKeyGuard | undefined;
+}
 
 const MALFORMED: Verification = { kind: "malformed" };
 const UNKNOWN: Verification = { kind: "unknown" };
@@ -33,17 +31,21 @@ export class KeyVerifier {
   private readonly inflight = new Map<string, { generation: number; promise: Promise<VerifiedKey | null> }>();
   /** Every key minted under the prefix has this length; anything else is refused before it is hashed. */
   private readonly keyLength: number;
+  private readonly keys: KeyRepository;
+  private readonly hasher: KeyHasher;
+  private readonly prefix: string;
+  private readonly cache: KeyCache;
+  private readonly observe: (event: LookupEvent) => void;
+  private readonly guard: UnknownKeyGuard | undefined;
 
-  constructor(
-    private readonly keys: KeyRepository,
-    private readonly hasher: KeyHasher,
-    private readonly prefix: string,
-    private readonly cache?: KeyCache,
-    /** Told how each credential was resolved, for metrics: the flood and cache figures come from here. */
-    private readonly observe: (event: VerifierEvent) => void = () => {},
-    private readonly guard?: UnknownKeyGuard,
-  ) {
-    this.keyLength = keyLength(prefix);
+  constructor(options: KeyVerifierOptions) {
+    this.keys = options.keys;
+    this.hasher = options.hasher;
+    this.prefix = options.prefix;
+    this.cache = options.cache;
+    this.observe = options.observe ?? (() => {});
+    this.guard = options.guard;
+    this.keyLength = keyLength(options.prefix);
   }
 
   /**
@@ -56,7 +58,7 @@ export class KeyVerifier {
     // The cache is asked before the checksum is: only well-formed keys are ever stored in it, so a hit
     // vouches for the whole string, and the hot path skips the checksum.
     const digest = this.hasher.cacheKey(credential);
-    const cached = this.cache?.get(digest);
+    const cached = this.cache.get(digest);
     if (cached) {
       this.observe("hit");
       return { kind: "key", key: cached };
@@ -87,7 +89,7 @@ export class KeyVerifier {
     digest: string,
     source: string | undefined,
   ): Promise<Verification> {
-    const generation = this.cache?.generation ?? 0;
+    const generation = this.cache.generation;
     let pending = this.inflight.get(digest);
     // A lookup begun before the latest invalidation may have read the row that change replaced: a request
     // that arrives after the invalidation must not share it.
@@ -97,7 +99,7 @@ export class KeyVerifier {
       this.inflight.set(digest, entry);
       entry.promise
         .then((found) => {
-          this.cache?.set(digest, found, generation);
+          this.cache.set(digest, found, generation);
           if (!found && source !== undefined) this.guard?.charge(source);
         })
         .catch(() => {})

@@ -22,3 +22,8 @@ export function rateLimitHeaders(
     overwrite("x-ratelimit-reset", String(resetSeconds)),
   ];
 }
+
+/** Seconds a client should wait before retrying: whole seconds, never zero. */
+export function retryAfterSeconds(retryAfterMs: number): number {
+  return Math.max(1, Math.ceil(retryAfterMs / 1000));
+}

@@ -1,7 +1,7 @@
+import { parseAddress } from "../keys/cidr.js";
 import type { CheckRequestView } from "./check-request-view.js";
-import { parseAddress } from "./cidr.js";
 import type { DenyCode } from "./decision.js";
-import { companyFromPath, type RouteSettings, routeSettings } from "./route-settings.js";
+import { companyFromPath, NO_REQUIREMENTS, type RouteSettings, RouteSettingsMemo } from "./route-settings.js";
 
 /** Credential headers longer than this are refused unread: no key is anywhere near it. */
 const MAX_CREDENTIAL_HEADER = 512;
@@ -30,9 +30,14 @@ export interface RequestFacts {
 /** Settings the extraction depends on. */
 export interface FactOptions {
   companyHeader: string;
+  /** Parsed route settings, owned by the Check service that reads them. */
+  routes: RouteSettingsMemo;
 }
 
-const NO_ROUTE: RouteSettings = { scopes: [], companyFrom: null, environment: null };
+/** Fact options reading the company selector from `companyHeader`, with a memo of their own. */
+export function factOptions(companyHeader: string): FactOptions {
+  return { companyHeader, routes: new RouteSettingsMemo() };
+}
 
 /**
  * Reads a CheckRequest the way Envoy fills it, tolerating everything Envoy may send: either header encoding,
@@ -48,7 +53,7 @@ export function requestFacts(req: CheckRequestView, options: FactOptions): Reque
     path: stripQuery(req.path),
     companySelector: null,
     routeCompany: undefined,
-    route: NO_ROUTE,
+    route: NO_REQUIREMENTS,
     requestId: req.id,
   };
   readSource(req, facts);
@@ -56,7 +61,7 @@ export function requestFacts(req: CheckRequestView, options: FactOptions): Reque
     facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
     return facts;
   }
-  const route = routeSettings(req.contextExtensions);
+  const route = options.routes.get(req.contextExtensions);
   if ("error" in route) {
     facts.problem = { code: "unsupported_request", message: `The route is misconfigured: ${route.error}.` };
     return facts;

@@ -1,6 +1,6 @@
 import { isCompanyId } from "../keys/company.js";
 import type { Environment } from "../keys/format.js";
-import { isValidScope } from "./scopes.js";
+import { isValidScope } from "../keys/scopes.js";
 
 /** Where a route says the target company is. */
 export type CompanySource = { kind: "path"; template: readonly string[] } | { kind: "header"; name: string };
@@ -19,48 +19,55 @@ export interface RouteSettingsError {
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const COMPANY_SEGMENT = "{company}";
-const cache = new Map<string, Map<string, Map<string, RouteSettings | RouteSettingsError>>>();
-let cacheSize = 0;
 const CACHE_LIMIT = 4096;
 
-/**
- * Parses a route's settings. Envoy sends the same few strings on every request, so results are memoised
- * (bounded: a flood of distinct values from a misconfigured proxy cannot grow memory without limit).
- */
-export function routeSettings(ext: ReadonlyMap<string, string>): RouteSettings | RouteSettingsError {
-  const scopes = ext.get("scopes") ?? "";
-  const companyFrom = ext.get("company_from") ?? "";
-  const environment = ext.get("environment") ?? "";
-  if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
-  // Nested by setting, so a lookup builds no key string: this runs on every Check.
-  let byCompany = cache.get(scopes);
-  if (!byCompany) {
-    if (cacheSize >= CACHE_LIMIT) {
-      cache.clear();
-      cacheSize = 0;
-    }
-    byCompany = new Map();
-    cache.set(scopes, byCompany);
-  }
-  let byEnvironment = byCompany.get(companyFrom);
-  if (!byEnvironment) {
-    byEnvironment = new Map();
-    byCompany.set(companyFrom, byEnvironment);
-  }
-  let settings = byEnvironment.get(environment);
-  if (!settings) {
-    if (cacheSize >= CACHE_LIMIT) {
-      cache.clear();
-      cacheSize = 0;
-    }
-    settings = parseRouteSettings(scopes, companyFrom, environment);
-    byEnvironment.set(environment, settings);
-    cacheSize++;
-  }
-  return settings;
-}
+/** A route with no requirements: no scopes, no company source, any environment. */
+export const NO_REQUIREMENTS: RouteSettings = { scopes: [], companyFrom: null, environment: null };
 
-const NO_REQUIREMENTS: RouteSettings = { scopes: [], companyFrom: null, environment: null };
+/**
+ * Parsed route settings by their text. Envoy sends the same few strings on every request, so results are
+ * memoised (bounded: a flood of distinct values from a misconfigured proxy cannot grow memory without limit).
+ */
+export class RouteSettingsMemo {
+  private readonly cache = new Map<string, Map<string, Map<string, RouteSettings | RouteSettingsError>>>();
+  private size = 0;
+
+  /** A route's settings, from Envoy's `context_extensions`. */
+  get(ext: ReadonlyMap<string, string>): RouteSettings | RouteSettingsError {
+    const scopes = ext.get("scopes") ?? "";
+    const companyFrom = ext.get("company_from") ?? "";
+    const environment = ext.get("environment") ?? "";
+    if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
+    // Nested by setting, so a lookup builds no key string: this runs on every Check.
+    let byCompany = this.cache.get(scopes);
+    if (!byCompany) {
+      this.makeRoom();
+      byCompany = new Map();
+      this.cache.set(scopes, byCompany);
+    }
+    let byEnvironment = byCompany.get(companyFrom);
+    if (!byEnvironment) {
+      byEnvironment = new Map();
+      byCompany.set(companyFrom, byEnvironment);
+    }
+    let settings = byEnvironment.get(environment);
+    if (!settings) {
+      if (this.makeRoom()) return this.get(ext);
+      settings = parseRouteSettings(scopes, companyFrom, environment);
+      byEnvironment.set(environment, settings);
+      this.size++;
+    }
+    return settings;
+  }
+
+  /** Empties the memo when full; true when it did (the caller's nested maps are gone with it). */
+  private makeRoom(): boolean {
+    if (this.size < CACHE_LIMIT) return false;
+    this.cache.clear();
+    this.size = 0;
+    return true;
+  }
+}
 
 /** Parses the three context extensions Keyward reads. */
 export function parseRouteSettings(

@@ -1,6 +1,6 @@
+import { type Cidr, parseCidr } from "../keys/cidr.js";
 import type { Environment } from "../keys/format.js";
 import type { KeyKind, KeyRecord, KeyStatus, RateLimitSpec } from "../keys/key-record.js";
-import { type Cidr, parseCidr } from "./cidr.js";
 
 /**
  * What the decision needs of a key, prepared once (CIDRs parsed, times as numbers) so that a cached key

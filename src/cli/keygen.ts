@@ -1,15 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { createKey, keySpecViolations } from "../admin/key-creation.js";
 import { keyResource } from "../admin/key-resource.js";
 import { loadConfig } from "../config.js";
+import { parseDuration } from "../duration.js";
 import type { Key } from "../gen/keyward/admin/v1/key_pb.js";
 import type { Environment } from "../keys/format.js";
 import type { KeySpec } from "../keys/mint.js";
+import { keySpecViolations } from "../lifecycle/key-spec.js";
 import { createLogger } from "../logger.js";
 import { awaitServerHandle, type ServerHandle } from "../store/data-dir.js";
+import { embeddedDataDir } from "../store/database.js";
 import { parseFlags } from "./args.js";
-import { parseDuration } from "./duration.js";
 import { UsageError } from "./usage-error.js";
 
 export const KEYGEN_HELP = `Usage: keyward keygen --company ID [--scopes "a:read b:*"] [--expire 30s|15m|24h|7d|2w|3mo|1y]
@@ -90,8 +91,8 @@ export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<nu
     throw new UsageError(`${FLAG_OF[field] ?? violation.field}: ${violation.description}`);
   }
 
-  const store = config.store;
-  const server = store.kind === "pglite" && store.dataDir ? await awaitServerHandle(store.dataDir) : null;
+  const dataDir = embeddedDataDir(config.store);
+  const server = dataDir ? await awaitServerHandle(dataDir) : null;
   const { key, secret } = server ? await viaServer(server, spec) : await direct(spec, config);
   console.error(
     describe(key, server ? `through keyward serve (pid ${server.pid})` : "directly in the store"),
@@ -104,15 +105,19 @@ async function direct(
   spec: KeySpec,
   config: ReturnType<typeof loadConfig>,
 ): Promise<{ key: Key; secret: string }> {
-  // Loaded here: the store and the servers are the slow part of starting the CLI.
-  const { createContext } = await import("../app.js");
+  // Loaded here: the store is the slow part of starting the CLI.
+  const [{ openStore }, { createKey }] = await Promise.all([
+    import("../store/open-store.js"),
+    import("../lifecycle/create-key.js"),
+  ]);
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
-  const { ctx, release } = await createContext(config, logger);
+  const store = await openStore({ target: config.store, peppers: config.peppers, logger });
   try {
-    const { key, secret } = await createKey(ctx, spec, { actor: "cli" });
+    const deps = { ...store, keyPrefix: config.keyPrefix, now: Date.now };
+    const { key, secret } = await createKey(deps, { spec, audit: { actor: "cli" } });
     return { key: keyResource(key), secret };
   } finally {
-    await release();
+    await store.close();
   }
 }
 

@@ -1,7 +1,8 @@
-import { createContext } from "../app.js";
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { awaitServerHandle } from "../store/data-dir.js";
+import { embeddedDataDir } from "../store/database.js";
+import { openStore } from "../store/open-store.js";
 import { parseFlags } from "./args.js";
 
 export const MIGRATE_HELP = `Usage: keyward migrate
@@ -17,14 +18,14 @@ export async function migrate(args: string[], env: NodeJS.ProcessEnv): Promise<n
   }
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, process.stderr);
-  const store = config.store;
-  const server = store.kind === "pglite" && store.dataDir ? await awaitServerHandle(store.dataDir) : null;
+  const dataDir = embeddedDataDir(config.store);
+  const server = dataDir ? await awaitServerHandle(dataDir) : null;
   if (server) {
     console.error(`keyward serve (pid ${server.pid}) holds the data dir and migrated it when it started`);
     return 0;
   }
-  const { release } = await createContext(config, logger);
-  await release();
+  const store = await openStore({ target: config.store, peppers: config.peppers, logger });
+  await store.close();
   console.error("database is up to date");
   return 0;
 }

@@ -1,5 +1,6 @@
 import { App } from "../app.js";
 import { loadConfig } from "../config.js";
+import { AppContext } from "../context.js";
 import { createLogger } from "../logger.js";
 import { parseFlags } from "./args.js";
 
@@ -29,7 +30,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<num
     adminListen: flags["admin-listen"],
   });
   const logger = createLogger(config.logLevel);
-  const app = await App.start(config, logger);
+  const app = await App.start(await AppContext.fromConfig(config, { logger }));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, "shutting down");

@@ -45,3 +45,23 @@ export interface KeyRecord {
   rotatedToKeyId: string | null;
   revision: number;
 }
+
+/** The fields a change to an existing key may set; what it leaves out stays as it is. */
+export type KeyPatch = Partial<
+  Pick<
+    KeyRecord,
+    | "name"
+    | "scopes"
+    | "metadata"
+    | "tags"
+    | "ipAllowlist"
+    | "expireTime"
+    | "rateLimit"
+    | "companyIds"
+    | "status"
+    | "suspendReason"
+    | "revokeTime"
+    | "revokeReason"
+    | "rotatedToKeyId"
+  >
+>;

@@ -1,4 +1,3 @@
-import type { NewKeyRow } from "../store/schema/keys.js";
 import { randomBase62 } from "./base62.js";
 import { type Environment, generateKey, keyHint, parseKey } from "./format.js";
 import type { KeyHasher } from "./hasher.js";
@@ -23,44 +22,24 @@ export interface KeySpec {
   userId?: string | null;
 }
 
+/** A freshly made secret and what the store keeps of it: its HMAC, the pepper's id and a display hint. */
+export interface MintedSecret {
+  secret: string;
+  hash: Uint8Array;
+  pepperId: string;
+  hint: string;
+}
+
 /** A new key id: not secret, but unguessable so ids reveal nothing about how many keys exist. */
 export function newKeyId(): string {
   return `key_${randomBase62(22)}`;
 }
 
-/** A fresh secret and the row that stores it (hash and hint only). */
-export function mintKey(
-  spec: KeySpec,
-  hasher: KeyHasher,
-  prefix: string,
-  now: Date,
-  extra: Partial<NewKeyRow> = {},
-): { secret: string; row: NewKeyRow } {
-  const secret = generateKey(prefix, spec.environment);
+/** A fresh secret for `environment`, hashed under the current pepper. */
+export function mintSecret(hasher: KeyHasher, prefix: string, environment: Environment): MintedSecret {
+  const secret = generateKey(prefix, environment);
   const parsed = parseKey(secret, prefix);
   if (parsed === "malformed") throw new Error("generated key failed its own checks");
   const digest = hasher.digest(secret);
-  const row: NewKeyRow = {
-    id: newKeyId(),
-    company_id: spec.companyId,
-    name: spec.name,
-    environment: spec.environment,
-    status: "active",
-    scopes: spec.scopes,
-    ip_allowlist: spec.ipAllowlist,
-    metadata: JSON.stringify(spec.metadata),
-    tags: spec.tags,
-    key_hash: digest.hash,
-    pepper_id: digest.pepperId,
-    hint: keyHint(parsed),
-    rate_limit: spec.rateLimit ? JSON.stringify(spec.rateLimit) : null,
-    expire_time: spec.expireTime,
-    create_time: now,
-    update_time: now,
-    kind: spec.kind ?? "standard",
-    company_ids: spec.companyIds ?? [],
-    user_id: spec.userId ?? null,
-    ...extra,
-  };
-  return { secret, row };
+  return { secret, hash: digest.hash, pepperId: digest.pepperId, hint: keyHint(parsed) };
 }

@@ -1,6 +1,6 @@
-import { parseCidr } from "../authz/cidr.js";
-import { isValidScope } from "../authz/scopes.js";
+import { parseCidr } from "./cidr.js";
 import { isCompanyId } from "./company.js";
+import { isValidScope } from "./scopes.js";
 
 /** One bad field: `field` is the request's field path, `description` says what is wrong. */
 export interface FieldViolation {

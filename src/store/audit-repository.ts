@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Executor } from "./database.js";
+import type { Executor } from "./executor.js";
 import type { AuditEventRow } from "./schema/audit-events.js";
 
 /** An audit event to record. */
@@ -22,10 +22,6 @@ export interface AuditEntry {
 /** Writes and reads the audit log. Writes go through the caller's transaction, beside the change. */
 export class AuditRepository {
   constructor(private readonly db: Executor) {}
-
-  with(executor: Executor): AuditRepository {
-    return new AuditRepository(executor);
-  }
 
   async record(entry: AuditEntry): Promise<void> {
     await this.db

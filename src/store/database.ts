@@ -1,16 +1,25 @@
 import type { PGlite } from "@electric-sql/pglite";
-import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
+import { CommitHooks, type Tx } from "./transaction.js";
 
 /** Where the data lives: a PostgreSQL server, or embedded PGlite in a directory (null: in memory). */
 export type DatabaseTarget =
   | { kind: "postgres"; url: string; schema?: string | undefined }
   | { kind: "pglite"; dataDir: string | null };
 
-/** Something queries run on: the database itself or an open transaction. */
-export type Executor = Kysely<DatabaseSchema> | Transaction<DatabaseSchema>;
+/** The data dir of an embedded store kept on disk, or null (PostgreSQL, or PGlite in memory). */
+export function embeddedDataDir(target: DatabaseTarget): string | null {
+  return target.kind === "pglite" ? target.dataDir : null;
+}
+
+/** What the database tells the rest of the process. */
+export interface DatabaseOptions {
+  /** A committed transaction changed this key: this replica's caches drop it at once. */
+  keyChanged?: (keyId: string) => void;
+}
 
 /** Owns the connection pool (or the embedded engine), the migrator and transactions. */
 export class Database {
@@ -18,13 +27,14 @@ export class Database {
     readonly db: Kysely<DatabaseSchema>,
     readonly target: DatabaseTarget,
     private readonly onClose: () => Promise<void>,
+    private readonly options: DatabaseOptions,
     /** The embedded engine, when there is one (for its in-process LISTEN). */
     readonly pglite?: PGlite,
   ) {}
 
   /** Opens the store; nothing is migrated until `migrate()`. */
-  static async open(target: DatabaseTarget): Promise<Database> {
-    if (target.kind === "postgres") return Database.openPostgres(target.url, target.schema);
+  static async open(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<Database> {
+    if (target.kind === "postgres") return Database.openPostgres(target.url, target.schema, options);
     const { PGlite } = await import("@electric-sql/pglite");
     const { PGliteDialect } = await import("./pglite-dialect.js");
     const pglite = await PGlite.create(target.dataDir ?? undefined);
@@ -36,11 +46,12 @@ export class Database {
         await db.destroy();
         await pglite.close();
       },
+      options,
       pglite,
     );
   }
 
-  private static openPostgres(url: string, schema: string | undefined): Database {
+  private static openPostgres(url: string, schema: string | undefined, options: DatabaseOptions): Database {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // Pool errors on idle clients (a restarted server) must not crash the process; the next query reconnects.
     pool.on("error", () => {});
@@ -50,7 +61,7 @@ export class Database {
       });
     }
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-    return new Database(db, { kind: "postgres", url, schema }, () => db.destroy());
+    return new Database(db, { kind: "postgres", url, schema }, () => db.destroy(), options);
   }
 
   /** The schema Keyward's tables live in. */
@@ -97,9 +108,16 @@ export class Database {
     return (rows[0]?.n ?? 0) > 0;
   }
 
-  /** Runs `fn` in one transaction: the change and its audit event commit together or not at all. */
-  transaction<T>(fn: (trx: Transaction<DatabaseSchema>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+  /**
+   * Runs `fn` in one transaction with the repositories bound to it: the change and its audit event commit
+   * together or not at all. Once it commits, the keys it changed leave this replica's caches and the hooks
+   * `fn` registered with `onCommit` run.
+   */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const hooks = new CommitHooks(this.options.keyChanged ?? (() => {}));
+    const result = await this.db.transaction().execute((trx) => fn(hooks.bind(trx)));
+    hooks.run();
+    return result;
   }
 
   /** Answers when the database does. */

@@ -1,8 +1,19 @@
 import { type Selectable, sql } from "kysely";
 import type { Environment } from "../keys/format.js";
-import type { KeyKind, KeyRecord, KeyStatus } from "../keys/key-record.js";
-import type { Executor } from "./database.js";
+import type { KeyKind, KeyPatch, KeyRecord, KeyStatus } from "../keys/key-record.js";
+import type { KeySpec, MintedSecret } from "../keys/mint.js";
+import type { Executor } from "./executor.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
+
+/** A key to store: its settings, its minted secret's stored form, and where it came from. */
+export interface NewKey {
+  id: string;
+  spec: KeySpec;
+  minted: Omit<MintedSecret, "secret">;
+  now: Date;
+  /** Set when the key replaces another by rotation. */
+  rotatedFromKeyId?: string | null;
+}
 
 /** Filters for listing keys; undefined fields do not filter. */
 export interface KeyListFilter {
@@ -12,17 +23,22 @@ export interface KeyListFilter {
   tag?: string | undefined;
 }
 
-/** Reads and writes the `keys` table. */
+/**
+ * Reads and writes the `keys` table. Bound to a transaction, it reports every key it changes (`changed`), so
+ * the transaction can evict those keys from caches once it commits.
+ */
 export class KeyRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly changed: (keyId: string) => void = () => {},
+  ) {}
 
-  /** The same repository, running on `executor` (typically an open transaction). */
-  with(executor: Executor): KeyRepository {
-    return new KeyRepository(executor);
-  }
-
-  async insert(row: NewKeyRow): Promise<KeyRecord> {
-    const inserted = await this.db.insertInto("keys").values(row).returningAll().executeTakeFirstOrThrow();
+  async insert(key: NewKey): Promise<KeyRecord> {
+    const inserted = await this.db
+      .insertInto("keys")
+      .values(newKeyRow(key))
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toRecord(inserted);
   }
 
@@ -66,14 +82,21 @@ export class KeyRepository {
   }
 
   /** Applies `patch`, bumps the revision and update time, and returns the new state. */
-  async update(id: string, patch: KeyRowUpdate, now: Date): Promise<KeyRecord> {
+  async update(id: string, patch: KeyPatch, now: Date): Promise<KeyRecord> {
     const row = await this.db
       .updateTable("keys")
-      .set({ ...patch, update_time: now, revision: sql`revision + 1` })
+      .set({ ...rowUpdate(patch), update_time: now, revision: sql`revision + 1` })
       .where("id", "=", id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    this.changed(id);
     return toRecord(row);
+  }
+
+  /** Marks every token of `userId` changed: what they may act for moved with the user's memberships. */
+  async userTokensChanged(userId: string): Promise<void> {
+    const rows = await this.db.selectFrom("keys").select("id").where("user_id", "=", userId).execute();
+    for (const { id } of rows) this.changed(id);
   }
 
   /** One page of keys, newest first, after the (create_time, id) position `after`. */
@@ -114,18 +137,50 @@ export class KeyRepository {
     const rows = await q.orderBy("create_time", "desc").orderBy("id", "desc").limit(limit).execute();
     return rows.map(toRecord);
   }
+}
 
-  /** Records when keys were last used; never moves a time backwards. */
-  async touch(lastUsed: ReadonlyMap<string, Date>): Promise<void> {
-    for (const [id, time] of lastUsed) {
-      await this.db
-        .updateTable("keys")
-        .set({ last_used_time: time })
-        .where("id", "=", id)
-        .where((eb) => eb.or([eb("last_used_time", "is", null), eb("last_used_time", "<", time)]))
-        .execute();
-    }
-  }
+function newKeyRow({ id, spec, minted, now, rotatedFromKeyId }: NewKey): NewKeyRow {
+  return {
+    id,
+    company_id: spec.companyId,
+    name: spec.name,
+    environment: spec.environment,
+    status: "active",
+    scopes: spec.scopes,
+    ip_allowlist: spec.ipAllowlist,
+    metadata: JSON.stringify(spec.metadata),
+    tags: spec.tags,
+    key_hash: minted.hash,
+    pepper_id: minted.pepperId,
+    hint: minted.hint,
+    rate_limit: spec.rateLimit ? JSON.stringify(spec.rateLimit) : null,
+    expire_time: spec.expireTime,
+    create_time: now,
+    update_time: now,
+    kind: spec.kind ?? "standard",
+    company_ids: spec.companyIds ?? [],
+    user_id: spec.userId ?? null,
+    rotated_from_key_id: rotatedFromKeyId ?? null,
+  };
+}
+
+/** The columns a patch sets: only the fields it names. */
+function rowUpdate(p: KeyPatch): KeyRowUpdate {
+  const row: KeyRowUpdate = {};
+  if (p.name !== undefined) row.name = p.name;
+  if (p.scopes !== undefined) row.scopes = p.scopes;
+  if (p.metadata !== undefined) row.metadata = JSON.stringify(p.metadata);
+  if (p.tags !== undefined) row.tags = p.tags;
+  if (p.ipAllowlist !== undefined) row.ip_allowlist = p.ipAllowlist;
+  if (p.expireTime !== undefined) row.expire_time = p.expireTime;
+  if (p.rateLimit !== undefined) row.rate_limit = p.rateLimit ? JSON.stringify(p.rateLimit) : null;
+  if (p.companyIds !== undefined) row.company_ids = p.companyIds;
+  if (p.status !== undefined) row.status = p.status;
+  if (p.suspendReason !== undefined) row.suspend_reason = p.suspendReason;
+  if (p.revokeTime !== undefined) row.revoke_time = p.revokeTime;
+  if (p.revokeReason !== undefined) row.revoke_reason = p.revokeReason;
+  if (p.rotatedToKeyId !== undefined) row.rotated_to_key_id = p.rotatedToKeyId;
+  return row;
 }
 
 /** Maps a row to the domain record. */

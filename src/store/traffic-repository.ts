@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TrafficBatch } from "../usage/traffic-batch.js";
+import type { TrafficBatch, TrafficSink } from "../usage/traffic-batch.js";
 import type { Database } from "./database.js";
 
 const CHUNK = 500;
@@ -13,12 +13,12 @@ export interface UsageSummary {
 }
 
 /** Writes batched usage and authentication audit, and reads them back. */
-export class TrafficRepository {
+export class TrafficRepository implements TrafficSink {
   constructor(private readonly database: Database) {}
 
   /** Adds a batch to the stored counters in one transaction: all of it lands, or none of it. */
   async write(batch: TrafficBatch): Promise<void> {
-    await this.database.transaction(async (trx) => {
+    await this.database.db.transaction().execute(async (trx) => {
       for (const rows of chunks([...batch.usage.values()])) {
         await trx
           .insertInto("key_usage")

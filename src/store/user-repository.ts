@@ -1,42 +1,58 @@
-import type { Insertable, Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import { sql } from "kysely";
-import type { Executor } from "./database.js";
+import type { Executor } from "./executor.js";
 import type { MembershipsTable, UsersTable } from "./schema/users.js";
 
-export type UserRow = Selectable<UsersTable>;
-export type NewUserRow = Insertable<UsersTable>;
-export type MembershipRow = Selectable<MembershipsTable>;
+/** A person who holds user tokens. */
+export interface UserRecord {
+  id: string;
+  name: string;
+  defaultCompanyId: string;
+  createTime: Date;
+  updateTime: Date;
+}
+
+/** A user's membership of a company. */
+export interface MembershipRecord {
+  userId: string;
+  companyId: string;
+  createTime: Date;
+}
 
 /** Reads and writes users and their memberships. */
 export class UserRepository {
   constructor(private readonly db: Executor) {}
 
-  with(executor: Executor): UserRepository {
-    return new UserRepository(executor);
-  }
-
   /** Adds a user; false when the id is taken. */
-  async insert(row: NewUserRow): Promise<boolean> {
+  async insert(user: UserRecord): Promise<boolean> {
     const result = await this.db
       .insertInto("users")
-      .values(row)
+      .values({
+        id: user.id,
+        name: user.name,
+        default_company_id: user.defaultCompanyId,
+        create_time: user.createTime,
+        update_time: user.updateTime,
+      })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
-  async find(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  async find(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toUser(row) : undefined;
   }
 
   /** Adds a membership; undefined when it already existed. */
-  async addMembership(userId: string, companyId: string, now: Date): Promise<MembershipRow | undefined> {
-    return this.db
+  async addMembership(userId: string, companyId: string, now: Date): Promise<MembershipRecord | undefined> {
+    const row = await this.db
       .insertInto("memberships")
       .values({ user_id: userId, company_id: companyId, create_time: now })
       .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
+    return row ? toMembership(row) : undefined;
   }
 
   /** Removes a membership; false when there was none. */
@@ -63,10 +79,30 @@ export class UserRepository {
   async memberships(filter: {
     userId?: string | undefined;
     companyId?: string | undefined;
-  }): Promise<MembershipRow[]> {
+  }): Promise<MembershipRecord[]> {
     let q = this.db.selectFrom("memberships").selectAll();
     if (filter.userId) q = q.where("user_id", "=", filter.userId);
     if (filter.companyId) q = q.where("company_id", "=", filter.companyId);
-    return q.orderBy("create_time").orderBy("user_id").orderBy("company_id").limit(10_000).execute();
+    const rows = await q
+      .orderBy("create_time")
+      .orderBy("user_id")
+      .orderBy("company_id")
+      .limit(10_000)
+      .execute();
+    return rows.map(toMembership);
   }
+}
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    defaultCompanyId: row.default_company_id,
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  };
+}
+
+function toMembership(row: Selectable<MembershipsTable>): MembershipRecord {
+  return { userId: row.user_id, companyId: row.company_id, createTime: row.create_time };
 }

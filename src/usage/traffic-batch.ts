@@ -45,3 +45,9 @@ export function emptyBatch(): TrafficBatch {
 export function batchSize(b: TrafficBatch): number {
   return b.usage.size + b.endpoints.size + b.auth.size;
 }
+
+/** Where flushed batches go: the store implements it, so this folder needs nothing from the store. */
+export interface TrafficSink {
+  /** Adds a batch to the stored counters: all of it lands, or none of it (and the call rejects). */
+  write(batch: TrafficBatch): Promise<void>;
+}

@@ -1,12 +1,12 @@
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import type { TrafficRepository } from "../store/traffic-repository.js";
 import {
   type AuthBucket,
   batchSize,
   type EndpointBucket,
   emptyBatch,
   type TrafficBatch,
+  type TrafficSink,
   type UsageBucket,
 } from "./traffic-batch.js";
 
@@ -58,12 +58,17 @@ export class TrafficRecorder {
   /** Per key, the buckets its last request went to (see `record`); cleared with every new batch. */
   private readonly hot = new Map<string, HotBuckets>();
 
-  constructor(
-    private readonly repository: TrafficRepository,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-    private readonly maxBuckets = 100_000,
-  ) {}
+  private readonly sink: TrafficSink;
+  private readonly metrics: Metrics;
+  private readonly logger: Logger;
+  private readonly maxBuckets: number;
+
+  constructor(options: { sink: TrafficSink; metrics: Metrics; logger: Logger; maxBuckets?: number }) {
+    this.sink = options.sink;
+    this.metrics = options.metrics;
+    this.logger = options.logger;
+    this.maxBuckets = options.maxBuckets ?? 100_000;
+  }
 
   /** Counts one Check outcome in the minute it happened. */
   record(r: TrafficRecord): void {
@@ -231,7 +236,7 @@ export class TrafficRecorder {
     this.endpointCount.clear();
     this.hot.clear();
     try {
-      await this.repository.write(batch);
+      await this.sink.write(batch);
       this.metrics.trafficFlushes.inc({ result: "ok" });
     } catch (err) {
       this.metrics.trafficFlushes.inc({ result: "error" });

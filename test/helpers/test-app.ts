@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import pg from "pg";
-import { createKey } from "../../src/admin/key-creation.js";
 import { App } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import { AppContext } from "../../src/context.js";
 import type { KeySpec } from "../../src/keys/mint.js";
+import { createKey } from "../../src/lifecycle/create-key.js";
+import { defaultKeySpec } from "../../src/lifecycle/key-spec.js";
 import { createLogger } from "../../src/logger.js";
+
+/** A key spec with every setting not given at its default (no scopes, live, no expiry, no limits). */
+export const keySpec = defaultKeySpec;
 
 /** Which database the integration suites run on: PGlite unless KEYWARD_TEST_DATABASE=postgres. */
 export const TEST_DATABASE = process.env.KEYWARD_TEST_DATABASE === "postgres" ? "postgres" : "pglite";
@@ -60,11 +65,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   };
   const config = loadConfig(env, { dev: options.dev });
-  if (config.store.kind === "postgres") config.store.schema = schema;
+  const logger = createLogger(config.logLevel, sink);
   const app = await App.start(
-    config,
-    createLogger(config.logLevel, sink),
-    options.now ? { now: options.now } : {},
+    await AppContext.fromConfig(config, { logger, schema, ...(options.now ? { now: options.now } : {}) }),
   );
   return {
     app,
@@ -73,18 +76,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     adminUrl: `http://127.0.0.1:${app.admin.port}`,
     logs,
     async mintKey(spec) {
-      const full: KeySpec = {
-        name: "",
-        scopes: [],
-        environment: "live",
-        expireTime: null,
-        ipAllowlist: [],
-        metadata: {},
-        tags: [],
-        rateLimit: null,
-        ...spec,
-      };
-      const { key, secret } = await createKey(app.ctx, full, { actor: "test" });
+      const { key, secret } = await createKey(app.ctx, { spec: keySpec(spec), audit: { actor: "test" } });
       return { secret, id: key.id };
     },
     async close() {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyHasher, makePepper } from "../../src/keys/hasher.js";
-import { mintKey } from "../../src/keys/mint.js";
+import { mintSecret, newKeyId } from "../../src/keys/mint.js";
 import {
   denialText,
   deniedBody,
@@ -13,7 +13,7 @@ import {
   wellFormedKey,
   withBrokenChecksum,
 } from "../helpers/envoy-client.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { keySpec, startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /** The shape every 401 shares: gRPC 16, HTTP 401, a JSON body naming `code`, no identity for the upstream. */
 function expectUnauthenticated(res: EnvoyResponse, code: string): void {
@@ -137,21 +137,11 @@ describe("Check 401 denials", () => {
 
     it("denies a key stored under a pepper the server does not have", async () => {
       const foreign = new KeyHasher([makePepper(randomBytes(32))]);
-      const spec = {
-        companyId: "acme",
-        name: "foreign",
-        scopes: [],
-        environment: "live" as const,
-        expireTime: null,
-        ipAllowlist: [],
-        metadata: {},
-        tags: [],
-        rateLimit: null,
-      };
-      const { secret, row } = mintKey(spec, foreign, t.config.keyPrefix, new Date());
+      const { secret, ...minted } = mintSecret(foreign, t.config.keyPrefix, "live");
       secrets.push(secret);
-      await t.app.ctx.keys.insert(row);
-      expect(await t.app.ctx.keys.findById(row.id)).toBeDefined();
+      const spec = keySpec({ companyId: "acme", name: "foreign" });
+      const key = await t.app.ctx.keys.insert({ id: newKeyId(), spec, minted, now: new Date() });
+      expect(await t.app.ctx.keys.findById(key.id)).toBeDefined();
       expectUnauthenticated(await bearer(secret), "invalid_key");
     });
   });
@@ -165,7 +155,7 @@ describe("Check 401 denials", () => {
     it("denies a key once its expiry is moved into the past", async () => {
       const { secret, id } = await mint({ companyId: "acme", expireTime: new Date(Date.now() + 3_600_000) });
       expect((await bearer(secret)).status.code).toBe(0);
-      await t.app.ctx.keys.update(id, { expire_time: new Date(Date.now() - 1) }, new Date());
+      await t.app.ctx.keys.update(id, { expireTime: new Date(Date.now() - 1) }, new Date());
       await expect.poll(() => codeOf(bearer(secret)), POLL).toBe("expired_key");
       expectUnauthenticated(await bearer(secret), "expired_key");
     });
@@ -173,11 +163,11 @@ describe("Check 401 denials", () => {
     it("denies a suspended key with suspended_key and allows it again once resumed", async () => {
       const { secret, id } = await mint({ companyId: "acme" });
       expect((await bearer(secret)).status.code).toBe(0);
-      await t.app.ctx.keys.update(id, { status: "suspended", suspend_reason: "test" }, new Date());
+      await t.app.ctx.keys.update(id, { status: "suspended", suspendReason: "test" }, new Date());
       await expect.poll(() => codeOf(bearer(secret)), POLL).toBe("suspended_key");
       expectUnauthenticated(await bearer(secret), "suspended_key");
       expectUnauthenticated(await envoy.check({ headers: { "x-api-key": secret } }), "suspended_key");
-      await t.app.ctx.keys.update(id, { status: "active", suspend_reason: null }, new Date());
+      await t.app.ctx.keys.update(id, { status: "active", suspendReason: null }, new Date());
       await expect.poll(() => codeOf(bearer(secret)), POLL).toBe("allow");
     });
 
@@ -186,7 +176,7 @@ describe("Check 401 denials", () => {
       expect((await bearer(secret)).status.code).toBe(0);
       await t.app.ctx.keys.update(
         id,
-        { status: "revoked", revoke_time: new Date(), revoke_reason: "t" },
+        { status: "revoked", revokeTime: new Date(), revokeReason: "t" },
         new Date(),
       );
       await expect.poll(() => codeOf(bearer(secret)), POLL).toBe("revoked_key");

@@ -147,7 +147,7 @@ describe("Check security", () => {
     const suspended = await mint({ companyId: "acme" });
     await t.app.ctx.keys.update(suspended.id, { status: "suspended" }, new Date());
     const revoked = await mint({ companyId: "acme" });
-    await t.app.ctx.keys.update(revoked.id, { status: "revoked", revoke_time: new Date() }, new Date());
+    await t.app.ctx.keys.update(revoked.id, { status: "revoked", revokeTime: new Date() }, new Date());
     const fenced = await mint({ companyId: "acme", ipAllowlist: ["10.0.0.0/8"] });
     const s = acme.secret;
     const requests: EnvoyRequest[] = [

@@ -77,7 +77,7 @@ describe("key change notifications", () => {
       const res = await envoy.check({ headers: { authorization: `Bearer ${secret}` } });
       expect(res.status.code).toBe(0);
     }
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
     const row = await t.app.ctx.database.db
       .selectFrom("keys")
       .select("last_used_time")
@@ -91,8 +91,8 @@ describe("key change notifications", () => {
   it("notifies nothing for a change that rolls back", async () => {
     const { id } = await t.mintKey({ companyId: "acme" });
     await expect(
-      t.app.ctx.database.transaction(async (trx) => {
-        await trx.updateTable("keys").set({ status: "revoked" }).where("id", "=", id).execute();
+      t.app.ctx.database.transaction(async (tx) => {
+        await tx.keys.update(id, { status: "revoked" }, new Date());
         throw new Error("roll back");
       }),
     ).rejects.toThrow("roll back");

@@ -164,7 +164,7 @@ describe("GetKeyUsage by acting company", () => {
     await send(created.secret, "globex", 2);
     await send(created.secret, "initech", 1);
     await send(created.secret, null, 1);
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
     const usage = await platform.getKeyUsage({ keyId: created.key?.id as string });
     expect(breakdown(usage)).toEqual([
       ["acme", 3n, 0n],
@@ -182,7 +182,7 @@ describe("GetKeyUsage by acting company", () => {
     await send(created.secret, "acme", 1);
     await send(created.secret, "globex", 4);
     await send(created.secret, "initech", 1);
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
     const usage = await admin("acme").getKeyUsage({ keyId: created.key?.id as string });
     expect(breakdown(usage)).toEqual([
       ["acme", 3n, 1n],

@@ -192,7 +192,7 @@ describe("per-replica rate limits", () => {
       rateLimit: { requests: 3, windowMs: MINUTE, burst: 0 },
     });
     for (let i = 0; i < 7; i++) await check(secret);
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
     const rows = await t.app.ctx.database.db
       .selectFrom("auth_events")
       .select(["outcome", "count"])

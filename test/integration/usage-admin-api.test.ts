@@ -72,7 +72,7 @@ describe("GetKeyUsage and ListAuthEvents", () => {
     clock.now = M0 + 2 * MINUTE + 1000;
     await send(globexKey.secret, { path: "/jobs", sourceIp: "10.1.0.1" }, 2);
     for (let i = 0; i < 3; i++) await send(wellFormedKey(), { sourceIp: "198.51.100.9" }, 1);
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
   });
 
   afterAll(async () => {

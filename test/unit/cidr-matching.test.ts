@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
 import { describe, expect, it } from "vitest";
-import { cidrContains, parseAddress, parseCidr } from "../../src/authz/cidr.js";
+import { cidrContains, parseAddress, parseCidr } from "../../src/keys/cidr.js";
 import { seededRandom } from "./support/seeded-random.js";
 
 /** Whether `address` lies in `cidr`, failing loudly when either does not parse. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseAddress } from "../../src/authz/cidr.js";
 import { decide } from "../../src/authz/decide.js";
 import type { DenyCode } from "../../src/authz/decision.js";
 import type { RequestFacts } from "../../src/authz/request-facts.js";
 import type { VerifiedKey } from "../../src/authz/verified-key.js";
+import { parseAddress } from "../../src/keys/cidr.js";
 import type { KeyStatus } from "../../src/keys/key-record.js";
 import { key, NOW, requestFactsFor } from "./support/decision-inputs.js";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseAddress } from "../../src/authz/cidr.js";
 import { decide } from "../../src/authz/decide.js";
 import { type DenyCode, deny } from "../../src/authz/decision.js";
-import { requestFacts } from "../../src/authz/request-facts.js";
+import { factOptions, requestFacts } from "../../src/authz/request-facts.js";
 import { verifiedKey } from "../../src/authz/verified-key.js";
+import { parseAddress } from "../../src/keys/cidr.js";
 import { checkRequest } from "./support/check-request.js";
 import { key, keyRecord, NOW, requestFactsFor } from "./support/decision-inputs.js";
 
@@ -63,7 +63,7 @@ describe("IP allowlist", () => {
 describe("company", () => {
   /** Facts for a request read from a real CheckRequest, so path and header sources are exercised end to end. */
   const via = (spec: Parameters<typeof checkRequest>[0]) =>
-    requestFacts(checkRequest(spec), { companyHeader: "x-keyward-company" });
+    requestFacts(checkRequest(spec), factOptions("x-keyward-company"));
   const pathRoute = { company_from: "path:/v1/companies/{company}/**" };
   const headerRoute = { company_from: "header:x-org" };
   const cred = { "x-api-key": "credential" };

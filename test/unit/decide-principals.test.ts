@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide } from "../../src/authz/decide.js";
 import type { RequestFacts } from "../../src/authz/request-facts.js";
-import { requestFacts } from "../../src/authz/request-facts.js";
+import { factOptions, requestFacts } from "../../src/authz/request-facts.js";
 import { type VerifiedKey, verifiedKey } from "../../src/authz/verified-key.js";
 import { checkRequest } from "./support/check-request.js";
 import { key, keyRecord, NOW, requestFactsFor } from "./support/decision-inputs.js";
@@ -177,9 +177,7 @@ describe("from a real CheckRequest", () => {
   ) =>
     requestFacts(
       checkRequest({ headers: { "x-api-key": "credential", ...headers }, contextExtensions, path }),
-      {
-        companyHeader: "x-keyward-company",
-      },
+      factOptions("x-keyward-company"),
     );
 
   it("treats an empty selector header as absent", () => {
@@ -201,9 +199,10 @@ describe("from a real CheckRequest", () => {
 
   it("reads the selector from a configured header name only", () => {
     const custom = (headers: Record<string, string>) =>
-      requestFacts(checkRequest({ headers: { "x-api-key": "credential", ...headers } }), {
-        companyHeader: "x-tenant",
-      });
+      requestFacts(
+        checkRequest({ headers: { "x-api-key": "credential", ...headers } }),
+        factOptions("x-tenant"),
+      );
     expect(outcome(decide(custom({ "x-tenant": "globex" }), integration, NOW))).toBe("allow:globex");
     expect(outcome(decide(custom({ "x-keyward-company": "globex" }), integration, NOW))).toBe(
       "company_required",

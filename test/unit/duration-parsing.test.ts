@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "../../src/cli/duration.js";
+import { parseDuration } from "../../src/duration.js";
 
 const S = 1000;
 const DAY = 86_400_000;

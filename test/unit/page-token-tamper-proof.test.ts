@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { PageTokens } from "../../src/admin/page-token.js";
+import { PageTokens } from "../../src/rpc/page-token.js";
 
 const PEPPER = Buffer.alloc(32, 0x42);
 const tokens = new PageTokens(PEPPER);

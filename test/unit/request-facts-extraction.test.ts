@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseAddress } from "../../src/authz/cidr.js";
-import { type RequestFacts, requestFacts } from "../../src/authz/request-facts.js";
+import { factOptions, type RequestFacts, requestFacts } from "../../src/authz/request-facts.js";
+import { parseAddress } from "../../src/keys/cidr.js";
 import { parseKey } from "../../src/keys/format.js";
 import { checkRequest, type RequestSpec } from "./support/check-request.js";
 
-const OPTIONS = { companyHeader: "x-keyward-company" };
+const OPTIONS = factOptions("x-keyward-company");
 // Credential-shaped test values; request-facts only carries them, parsing happens later.
 const KEY = "sk_test_factsFixture00000000000000000000000000000000000";
 const OTHER = "sk_test_factsFixture11111111111111111111111111111111111";
@@ -162,7 +162,7 @@ describe("header_map (raw headers)", () => {
   });
 
   it("never mistakes an inherited object property for a header", () => {
-    expect(facts({ headers: {} }, { companyHeader: "constructor" }).companySelector).toBeNull();
+    expect(facts({ headers: {} }, factOptions("constructor")).companySelector).toBeNull();
   });
 });
 
@@ -214,7 +214,7 @@ describe("company selector and route company", () => {
 
   it("reads the selector from a configured header name only", () => {
     const headers = { "x-tenant": "acme", "x-keyward-company": "globex" };
-    expect(facts({ headers }, { companyHeader: "x-tenant" }).companySelector).toBe("acme");
+    expect(facts({ headers }, factOptions("x-tenant")).companySelector).toBe("acme");
   });
 
   it("has no route company when the route sets no company_from", () => {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  parseRouteSettings,
-  type RouteSettings,
-  routeSettings as routeSettingsFrom,
-} from "../../src/authz/route-settings.js";
+import { parseRouteSettings, type RouteSettings, RouteSettingsMemo } from "../../src/authz/route-settings.js";
 
 function settings(scopes: string, companyFrom = "", environment = ""): RouteSettings {
   const parsed = parseRouteSettings(scopes, companyFrom, environment);
@@ -103,7 +99,8 @@ describe("route setting company_from", () => {
 });
 
 /** Route settings from context_extensions written as an object. */
-const routeSettings = (ext: Record<string, string>) => routeSettingsFrom(new Map(Object.entries(ext)));
+const memo = new RouteSettingsMemo();
+const routeSettings = (ext: Record<string, string>) => memo.get(new Map(Object.entries(ext)));
 
 describe("routeSettings (from context_extensions)", () => {
   it("gives no requirements for an empty map or unrelated keys", () => {

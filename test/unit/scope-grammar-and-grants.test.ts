@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grants, isValidScope, missingScopes, RESERVED_SCOPES } from "../../src/authz/scopes.js";
+import { grants, isValidScope, missingScopes, RESERVED_SCOPES } from "../../src/keys/scopes.js";
 
 const PART_64 = `a${"b".repeat(63)}`;
 const PART_65 = `a${"b".repeat(64)}`;

@@ -3,10 +3,12 @@ import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyHasher, makePepper } from "../../src/keys/hasher.js";
-import { mintKey } from "../../src/keys/mint.js";
+import { mintSecret, newKeyId } from "../../src/keys/mint.js";
+import { defaultKeySpec as keySpec } from "../../src/lifecycle/key-spec.js";
 import { createLogger } from "../../src/logger.js";
 import { Metrics } from "../../src/metrics.js";
 import { Database } from "../../src/store/database.js";
+import { KeyRepository } from "../../src/store/key-repository.js";
 import { TrafficRepository } from "../../src/store/traffic-repository.js";
 import { MAX_IPS_PER_BUCKET, type TrafficRecord, TrafficRecorder } from "../../src/usage/traffic-recorder.js";
 
@@ -37,7 +39,8 @@ function recorder(db = database, maxBuckets?: number) {
       done();
     },
   });
-  const r = new TrafficRecorder(new TrafficRepository(db), metrics, createLogger("info", sink), maxBuckets);
+  const logger = createLogger("info", sink);
+  const r = new TrafficRecorder({ sink: new TrafficRepository(db), metrics, logger, maxBuckets });
   return { r, metrics, logs };
 }
 
@@ -347,23 +350,13 @@ describe("TrafficRecorder failed flushes", () => {
 describe("TrafficRecorder last use", () => {
   it("writes the newest use to the key and forgets it once written", async () => {
     const hasher = new KeyHasher([makePepper(randomBytes(32))]);
-    const { row } = mintKey(
-      {
-        companyId: "acme",
-        name: "",
-        scopes: [],
-        environment: "live",
-        expireTime: null,
-        ipAllowlist: [],
-        metadata: {},
-        tags: [],
-        rateLimit: null,
-      },
-      hasher,
-      "sk",
-      new Date(M0 - MINUTE),
-    );
-    await database.db.insertInto("keys").values(row).execute();
+    const { hash, pepperId, hint } = mintSecret(hasher, "sk", "live");
+    const row = await new KeyRepository(database.db).insert({
+      id: newKeyId(),
+      spec: keySpec({ companyId: "acme" }),
+      minted: { hash, pepperId, hint },
+      now: new Date(M0 - MINUTE),
+    });
     const { r } = recorder();
     r.record(rec({ keyId: row.id, companyId: "acme", now: M0 + 3000 }));
     r.record(rec({ keyId: row.id, companyId: "acme", now: M0 + 2000 }));

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type CreateKeyRequest,
   type CreateKeyResponse,
@@ -8,16 +9,17 @@ import {
 import type { Environment } from "../../keys/format.js";
 import type { KeySpec } from "../../keys/mint.js";
 import { Violations } from "../../keys/validation.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { createKey } from "../../lifecycle/create-key.js";
+import { keySpecViolations } from "../../lifecycle/key-spec.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument } from "../errors.js";
-import { createKey, keySpecViolations } from "../key-creation.js";
 import { applyKind } from "../key-kind.js";
 import { keyResource } from "../key-resource.js";
 import type { Principal } from "../principal.js";
 import { checkGrant, expiryInput, rateLimitInput } from "../request-input.js";
 
 /** CreateKey: a new key and its one-time secret. */
-export function createKeyHandler(ctx: AdminContext) {
+export function createKeyHandler(ctx: AppContext) {
   return async (req: CreateKeyRequest, hctx: HandlerContext): Promise<CreateKeyResponse> => {
     const caller = callerOf(hctx);
     const now = ctx.now();
@@ -33,7 +35,7 @@ export function createKeyHandler(ctx: AdminContext) {
     const violations = [...v.list, ...keySpecViolations(spec, now)];
     if (violations.length > 0) throw invalidArgument(violations);
     checkGrant(caller.principal, spec.companyId, spec.scopes);
-    const { key, secret } = await createKey(ctx, spec, caller.audit);
+    const { key, secret } = await createKey(ctx, { spec, audit: caller.audit });
     return create(CreateKeyResponseSchema, { key: keyResource(key), secret });
   };
 }

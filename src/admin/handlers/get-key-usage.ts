@@ -1,19 +1,18 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type GetKeyUsageRequest,
   type KeyUsage,
   KeyUsageSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
-import type { TrafficRepository } from "../../store/traffic-repository.js";
-import type { TrafficRecorder } from "../../usage/traffic-recorder.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument } from "../errors.js";
-import { visibleKey } from "../key-mutation.js";
 import { canManage } from "../principal.js";
 import { timestampInput } from "../request-input.js";
+import { visibleKey } from "../visible-key.js";
 
 const DAY_MS = 86_400_000;
 
@@ -21,9 +20,7 @@ const DAY_MS = 86_400_000;
  * GetKeyUsage: counts and busiest endpoints in the window (as flushed, about once a second), and when the key
  * was last used, including uses this replica has not written yet.
  */
-export function getKeyUsageHandler(
-  ctx: AdminContext & { traffic: TrafficRecorder; trafficStore: TrafficRepository },
-) {
+export function getKeyUsageHandler(ctx: AppContext) {
   return async (req: GetKeyUsageRequest, hctx: HandlerContext): Promise<KeyUsage> => {
     const v = new Violations();
     const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(ctx.now());

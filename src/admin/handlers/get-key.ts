@@ -1,12 +1,13 @@
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import type { GetKeyRequest } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Key } from "../../gen/keyward/admin/v1/key_pb.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
-import { visibleKey } from "../key-mutation.js";
+import { callerOf } from "../caller.js";
 import { keyResource } from "../key-resource.js";
+import { visibleKey } from "../visible-key.js";
 
 /** GetKey: one key the caller may see. */
-export function getKeyHandler(ctx: AdminContext) {
+export function getKeyHandler(ctx: AppContext) {
   return async (req: GetKeyRequest, hctx: HandlerContext): Promise<Key> =>
     keyResource(await visibleKey(ctx, callerOf(hctx), req.keyId));
 }

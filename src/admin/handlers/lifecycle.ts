@@ -1,4 +1,5 @@
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import type {
   ResumeKeyRequest,
   RevokeKeyRequest,
@@ -6,58 +7,58 @@ import type {
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Key } from "../../gen/keyward/admin/v1/key_pb.js";
 import { LIMITS } from "../../keys/validation.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
-import { badField, failedPrecondition } from "../errors.js";
+import { callerOf } from "../caller.js";
+import { badField } from "../errors.js";
 import { mutateKey } from "../key-mutation.js";
 import { keyResource } from "../key-resource.js";
 
 /** SuspendKey: the key stops working until resumed. */
-export function suspendKeyHandler(ctx: AdminContext) {
+export function suspendKeyHandler(ctx: AppContext) {
   return async (req: SuspendKeyRequest, hctx: HandlerContext): Promise<Key> => {
     const reason = checkedReason(req.reason, false);
-    const key = await mutateKey(
-      ctx,
-      callerOf(hctx),
-      req.keyId,
-      "key.suspend",
-      (k) => {
-        if (k.status === "revoked") throw failedPrecondition("a revoked key cannot be suspended");
-        if (k.status === "suspended") throw failedPrecondition("the key is already suspended");
-        return { status: "suspended", suspend_reason: reason };
-      },
+    const key = await mutateKey(ctx, callerOf(hctx), {
+      keyId: req.keyId,
+      action: "key.suspend",
       reason,
-    );
+      change: (k) => {
+        if (k.status === "revoked") return { refused: "a revoked key cannot be suspended" };
+        if (k.status === "suspended") return { refused: "the key is already suspended" };
+        return { status: "suspended", suspendReason: reason };
+      },
+    });
     return keyResource(key);
   };
 }
 
 /** ResumeKey: a suspended key works again; a revoked one never does. */
-export function resumeKeyHandler(ctx: AdminContext) {
+export function resumeKeyHandler(ctx: AppContext) {
   return async (req: ResumeKeyRequest, hctx: HandlerContext): Promise<Key> => {
-    const key = await mutateKey(ctx, callerOf(hctx), req.keyId, "key.resume", (k) => {
-      if (k.status === "revoked") throw failedPrecondition("a revoked key cannot be resumed");
-      if (k.status === "active") throw failedPrecondition("the key is not suspended");
-      return { status: "active", suspend_reason: null };
+    const key = await mutateKey(ctx, callerOf(hctx), {
+      keyId: req.keyId,
+      action: "key.resume",
+      change: (k) => {
+        if (k.status === "revoked") return { refused: "a revoked key cannot be resumed" };
+        if (k.status === "active") return { refused: "the key is not suspended" };
+        return { status: "active", suspendReason: null };
+      },
     });
     return keyResource(key);
   };
 }
 
 /** RevokeKey: permanent, with a reason. */
-export function revokeKeyHandler(ctx: AdminContext) {
+export function revokeKeyHandler(ctx: AppContext) {
   return async (req: RevokeKeyRequest, hctx: HandlerContext): Promise<Key> => {
     const reason = checkedReason(req.reason, true);
-    const key = await mutateKey(
-      ctx,
-      callerOf(hctx),
-      req.keyId,
-      "key.revoke",
-      (k, now) => {
-        if (k.status === "revoked") throw failedPrecondition("the key is already revoked");
-        return { status: "revoked", revoke_time: now, revoke_reason: reason };
-      },
+    const key = await mutateKey(ctx, callerOf(hctx), {
+      keyId: req.keyId,
+      action: "key.revoke",
       reason,
-    );
+      change: (k, now) =>
+        k.status === "revoked"
+          ? { refused: "the key is already revoked" }
+          : { status: "revoked", revokeTime: now, revokeReason: reason },
+    });
     return keyResource(key);
   };
 }

@@ -1,6 +1,7 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type AuditEvent,
   AuditEventSchema,
@@ -10,15 +11,15 @@ import {
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
 import type { AuditEventRow } from "../../store/schema/audit-events.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument } from "../errors.js";
-import { visibleKey } from "../key-mutation.js";
 import { pageOf, pagePosition, pageSize } from "../paging.js";
 import { canManage, companyScope } from "../principal.js";
 import { timestampInput } from "../request-input.js";
+import { visibleKey } from "../visible-key.js";
 
 /** ListAuditEvents: newest first, filtered by key, company, action and time; a company admin sees its own. */
-export function listAuditEventsHandler(ctx: AdminContext) {
+export function listAuditEventsHandler(ctx: AppContext) {
   return async (req: ListAuditEventsRequest, hctx: HandlerContext): Promise<ListAuditEventsResponse> => {
     const caller = callerOf(hctx);
     const { principal } = caller;

@@ -1,25 +1,25 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type ListAuthEventsRequest,
   type ListAuthEventsResponse,
   ListAuthEventsResponseSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
-import type { TrafficRepository } from "../../store/traffic-repository.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument, permissionDenied } from "../errors.js";
-import { visibleKey } from "../key-mutation.js";
 import { pageOf, pagePosition, pageSize } from "../paging.js";
 import { canManage, companyScope, isPlatform } from "../principal.js";
 import { timestampInput } from "../request-input.js";
+import { visibleKey } from "../visible-key.js";
 
 /**
  * ListAuthEvents: the aggregated authentication audit, newest first. A company admin sees its own keys' events;
  * failures with unknown keys belong to no company, so only platform admins read those.
  */
-export function listAuthEventsHandler(ctx: AdminContext & { trafficStore: TrafficRepository }) {
+export function listAuthEventsHandler(ctx: AppContext) {
   return async (req: ListAuthEventsRequest, hctx: HandlerContext): Promise<ListAuthEventsResponse> => {
     const caller = callerOf(hctx);
     const { principal } = caller;

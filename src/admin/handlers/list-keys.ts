@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type ListKeysRequest,
   type ListKeysResponse,
@@ -9,7 +10,7 @@ import type { Environment } from "../../keys/format.js";
 import type { KeyStatus } from "../../keys/key-record.js";
 import { checkEnvironment, Violations } from "../../keys/validation.js";
 import type { KeyListFilter } from "../../store/key-repository.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument } from "../errors.js";
 import { keyResource } from "../key-resource.js";
 import { pageOf, pagePosition, pageSize } from "../paging.js";
@@ -18,7 +19,7 @@ import { canManage, companyScope } from "../principal.js";
 const STATUSES = ["active", "suspended", "revoked"];
 
 /** ListKeys: newest first; a company admin sees its own company's keys only. */
-export function listKeysHandler(ctx: AdminContext) {
+export function listKeysHandler(ctx: AppContext) {
   return async (req: ListKeysRequest, hctx: HandlerContext): Promise<ListKeysResponse> => {
     const { principal } = callerOf(hctx);
     const v = new Violations();

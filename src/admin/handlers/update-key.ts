@@ -1,7 +1,9 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import { RESERVED_SCOPES } from "../../authz/scopes.js";
+import type { AppContext } from "../../context.js";
 import type { UpdateKeyRequest } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Key } from "../../gen/keyward/admin/v1/key_pb.js";
+import type { KeyPatch } from "../../keys/key-record.js";
+import { RESERVED_SCOPES } from "../../keys/scopes.js";
 import {
   checkCompanyIds,
   checkExpiry,
@@ -12,13 +14,13 @@ import {
   checkTags,
   Violations,
 } from "../../keys/validation.js";
-import type { KeyRowUpdate } from "../../store/schema/keys.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
-import { badField, failedPrecondition, invalidArgument, keyNotFound, permissionDenied } from "../errors.js";
-import { mutateKey, visibleKey } from "../key-mutation.js";
+import { callerOf } from "../caller.js";
+import { badField, invalidArgument, keyNotFound, permissionDenied } from "../errors.js";
+import { mutateKey } from "../key-mutation.js";
 import { keyResource } from "../key-resource.js";
 import { canManage, isPlatform } from "../principal.js";
 import { checkGrant, rateLimitInput, timestampInput } from "../request-input.js";
+import { visibleKey } from "../visible-key.js";
 
 /** The paths UpdateKey may change; everything else about a key is fixed at creation or by its own RPC. */
 const MUTABLE = [
@@ -34,7 +36,7 @@ const MUTABLE = [
 type MutablePath = (typeof MUTABLE)[number];
 
 /** UpdateKey: changes the fields named in `update_mask`, and only those. */
-export function updateKeyHandler(ctx: AdminContext) {
+export function updateKeyHandler(ctx: AppContext) {
   return async (req: UpdateKeyRequest, hctx: HandlerContext): Promise<Key> => {
     const caller = callerOf(hctx);
     const input = req.key;
@@ -57,39 +59,36 @@ export function updateKeyHandler(ctx: AdminContext) {
     // A key the caller may only read (shared with its company) is, for changes, a key it cannot see.
     if (!canManage(caller.principal, current.companyId)) throw keyNotFound(input.id);
     if (patch.scopes) checkGrant(caller.principal, current.companyId, patch.scopes);
-    if (patch.company_ids && !isPlatform(caller.principal)) {
+    if (patch.companyIds && !isPlatform(caller.principal)) {
       throw permissionDenied("only a platform admin changes the companies of an integration key");
     }
     if (patch.scopes && current.kind !== "standard" && patch.scopes.some((s) => RESERVED_SCOPES.has(s))) {
       throw badField("key.scopes", "keys:admin and platform:admin are only for standard keys");
     }
     // Companies added to or removed from an integration key see the event too.
-    const touched = patch.company_ids
-      ? [...new Set([...patch.company_ids, ...current.companyIds])].filter(
-          (c) => patch.company_ids?.includes(c) !== current.companyIds.includes(c),
+    const touched = patch.companyIds
+      ? [...new Set([...patch.companyIds, ...current.companyIds])].filter(
+          (c) => patch.companyIds?.includes(c) !== current.companyIds.includes(c),
         )
       : [];
-    const updated = await mutateKey(
-      ctx,
-      caller,
-      input.id,
-      "key.update",
-      (key) => {
-        if (key.status === "revoked") throw failedPrecondition("a revoked key cannot be changed");
-        if (patch.company_ids && key.kind !== "integration") {
-          throw failedPrecondition("only integration keys have company_ids");
+    const updated = await mutateKey(ctx, caller, {
+      keyId: input.id,
+      action: "key.update",
+      change: (key) => {
+        if (key.status === "revoked") return { refused: "a revoked key cannot be changed" };
+        if (patch.companyIds && key.kind !== "integration") {
+          return { refused: "only integration keys have company_ids" };
         }
         return patch;
       },
-      null,
-      { alsoCompanies: touched },
-    );
+      alsoCompanies: touched,
+    });
     return keyResource(updated);
   };
 }
 
-function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number): KeyRowUpdate {
-  const patch: KeyRowUpdate = {};
+function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number): KeyPatch {
+  const patch: KeyPatch = {};
   if (paths.has("name")) {
     checkName(v, "key.name", key.name);
     patch.name = key.name;
@@ -100,7 +99,7 @@ function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number)
   }
   if (paths.has("metadata")) {
     checkMetadata(v, "key.metadata", key.metadata);
-    patch.metadata = JSON.stringify(key.metadata);
+    patch.metadata = key.metadata;
   }
   if (paths.has("tags")) {
     checkTags(v, "key.tags", key.tags);
@@ -108,21 +107,20 @@ function patchFor(paths: Set<MutablePath>, key: Key, v: Violations, now: number)
   }
   if (paths.has("ip_allowlist")) {
     checkIpAllowlist(v, "key.ip_allowlist", key.ipAllowlist);
-    patch.ip_allowlist = key.ipAllowlist;
+    patch.ipAllowlist = key.ipAllowlist;
   }
   if (paths.has("expire_time")) {
     // Named in the mask but unset: the key no longer expires.
     const expire = key.expireTime ? timestampInput(v, "key.expire_time", key.expireTime) : null;
     checkExpiry(v, "key.expire_time", expire, now);
-    patch.expire_time = expire;
+    patch.expireTime = expire;
   }
   if (paths.has("company_ids")) {
     checkCompanyIds(v, "key.company_ids", key.companyIds);
-    patch.company_ids = key.companyIds;
+    patch.companyIds = key.companyIds;
   }
   if (paths.has("rate_limit")) {
-    const limit = rateLimitInput(v, "key.rate_limit", key.rateLimit);
-    patch.rate_limit = limit ? JSON.stringify(limit) : null;
+    patch.rateLimit = rateLimitInput(v, "key.rate_limit", key.rateLimit);
   }
   return patch;
 }

@@ -1,18 +1,18 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import type { CreateUserRequest, GetUserRequest } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { User } from "../../gen/keyward/admin/v1/key_pb.js";
 import { checkCompanyId, checkName, Violations } from "../../keys/validation.js";
-import { AuditRepository } from "../../store/audit-repository.js";
-import { UserRepository } from "../../store/user-repository.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
-import { invalidArgument, permissionDenied } from "../errors.js";
+import { createUser } from "../../lifecycle/users.js";
+import { callerOf } from "../caller.js";
+import { invalidArgument, permissionDenied, userNotFound } from "../errors.js";
 import { canManage, isPlatform } from "../principal.js";
 import { userResource } from "../user-resource.js";
 
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 
 /** CreateUser: a user and their membership in the default company, audited together. */
-export function createUserHandler(ctx: AdminContext) {
+export function createUserHandler(ctx: AppContext) {
   return async (req: CreateUserRequest, hctx: HandlerContext): Promise<User> => {
     const caller = callerOf(hctx);
     const input = req.user;
@@ -25,38 +25,17 @@ export function createUserHandler(ctx: AdminContext) {
     if (!canManage(caller.principal, input.defaultCompanyId)) {
       throw permissionDenied("only the default company's admins or a platform admin can create this user");
     }
-    const now = new Date(ctx.now());
-    const row = {
-      id: input.id,
-      name: input.name,
-      default_company_id: input.defaultCompanyId,
-      create_time: now,
-      update_time: now,
-    };
-    await ctx.database.transaction(async (trx) => {
-      const users = new UserRepository(trx);
-      if (!(await users.insert(row)))
-        throw new ConnectError(`user "${input.id}" already exists`, Code.AlreadyExists);
-      await users.addMembership(row.id, row.default_company_id, now);
-      const audit = new AuditRepository(trx);
-      const base = { ...caller.audit, keyId: null, companyId: row.default_company_id, userId: row.id };
-      await audit.record({
-        ...base,
-        action: "user.create",
-        after: { name: row.name, default_company_id: row.default_company_id },
-      });
-      await audit.record({
-        ...base,
-        action: "membership.add",
-        after: { company_id: row.default_company_id },
-      });
+    const user = await createUser(ctx, {
+      user: { id: input.id, name: input.name, defaultCompanyId: input.defaultCompanyId },
+      audit: caller.audit,
     });
-    return userResource(row);
+    if (!user) throw new ConnectError(`user "${input.id}" already exists`, Code.AlreadyExists);
+    return userResource(user);
   };
 }
 
 /** GetUser: platform admins see every user; a company admin sees the users who belong to its company. */
-export function getUserHandler(ctx: AdminContext) {
+export function getUserHandler(ctx: AppContext) {
   return async (req: GetUserRequest, hctx: HandlerContext): Promise<User> => {
     const { principal } = callerOf(hctx);
     const user = req.userId && req.userId.length <= 128 ? await ctx.users.find(req.userId) : undefined;
@@ -64,10 +43,9 @@ export function getUserHandler(ctx: AdminContext) {
       user &&
       (isPlatform(principal) ||
         (principal.kind === "key" &&
-          (user.default_company_id === principal.companyId ||
+          (user.defaultCompanyId === principal.companyId ||
             (await ctx.users.isMember(user.id, principal.companyId)))));
-    if (!user || !visible)
-      throw new ConnectError(`user "${req.userId.slice(0, 128)}" not found`, Code.NotFound);
+    if (!user || !visible) throw userNotFound(req.userId);
     return userResource(user);
   };
 }

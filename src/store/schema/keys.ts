@@ -1,11 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
-
-/** Rate limit as stored: `requests` per `windowMs` plus `burst`. */
-export interface StoredRateLimit {
-  requests: number;
-  windowMs: number;
-  burst: number;
-}
+import type { RateLimitSpec } from "../../keys/key-record.js";
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -23,7 +17,7 @@ export interface KeysTable {
   key_hash: Uint8Array;
   pepper_id: string;
   hint: string;
-  rate_limit: ColumnType<StoredRateLimit | null, string | null, string | null>;
+  rate_limit: ColumnType<RateLimitSpec | null, string | null, string | null>;
   expire_time: Date | null;
   create_time: Timestamp;
   update_time: Timestamp;

@@ -1,6 +1,6 @@
-import { parseAddress } from "../../../src/authz/cidr.js";
 import type { RequestFacts } from "../../../src/authz/request-facts.js";
 import { type VerifiedKey, verifiedKey } from "../../../src/authz/verified-key.js";
+import { parseAddress } from "../../../src/keys/cidr.js";
 import type { KeyRecord } from "../../../src/keys/key-record.js";
 
 export const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);

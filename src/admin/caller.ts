@@ -1,18 +1,11 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import type { AppContext } from "../app.js";
-import type { AuditEntry } from "../store/audit-repository.js";
-import type { PageTokens } from "./page-token.js";
+import type { AuditFields } from "../lifecycle/write-deps.js";
 import { actorOf, type Principal, principalKey, sourceIpKey } from "./principal.js";
-
-/** What admin handlers share: the app context plus admin-only services. */
-export interface AdminContext extends AppContext {
-  pageTokens: PageTokens;
-}
 
 /** The authenticated caller and the audit fields every change records. */
 export interface Caller {
   principal: Principal;
-  audit: Pick<AuditEntry, "actor" | "requestId" | "sourceIp">;
+  audit: AuditFields;
 }
 
 /** The caller of the current request. The interceptor has authenticated it; a missing one is a bug. */

@@ -1,0 +1,131 @@
+import { randomBytes } from "node:crypto";
+import { CheckService } from "./authz/check-service.js";
+import { KeyCache } from "./authz/key-cache.js";
+import { KeyVerifier } from "./authz/key-verifier.js";
+import { UnknownKeyGuard } from "./authz/unknown-key-guard.js";
+import type { Config } from "./config.js";
+import type { KeyHasher } from "./keys/hasher.js";
+import type { WriteDeps } from "./lifecycle/write-deps.js";
+import { createLogger, type Logger } from "./logger.js";
+import { Metrics } from "./metrics.js";
+import { RateLimiter } from "./ratelimit/rate-limiter.js";
+import { RedisLimiter } from "./ratelimit/redis-limiter.js";
+import { PageTokens } from "./rpc/page-token.js";
+import { AuditRepository } from "./store/audit-repository.js";
+import type { Database } from "./store/database.js";
+import { embeddedDataDir } from "./store/database.js";
+import { KeyRepository } from "./store/key-repository.js";
+import { openStore } from "./store/open-store.js";
+import { TrafficRepository } from "./store/traffic-repository.js";
+import { UserRepository } from "./store/user-repository.js";
+import { TrafficRecorder } from "./usage/traffic-recorder.js";
+
+/**
+ * Everything the servers and their handlers share, built once from the config and never changed afterwards:
+ * the store and its repositories, the key cache and verifier, the Check service, metrics, usage recording.
+ * Admin handlers and the authz listener see this same shape.
+ */
+export interface AppContext extends WriteDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly keyPrefix: string;
+  readonly database: Database;
+  readonly keys: KeyRepository;
+  readonly audit: AuditRepository;
+  readonly users: UserRepository;
+  readonly hasher: KeyHasher;
+  readonly metrics: Metrics;
+  /** Verified keys of this replica; follows the change feed once the app runs. */
+  readonly cache: KeyCache;
+  readonly verifier: KeyVerifier;
+  readonly check: CheckService;
+  /** Usage and authentication audit, gathered in memory and written in batches. */
+  readonly traffic: TrafficRecorder;
+  readonly trafficStore: TrafficRepository;
+  readonly pageTokens: PageTokens;
+  /** The local CLI's admin credential, when the server keeps an embedded data dir; null otherwise. */
+  readonly localToken: string | null;
+  /** Closes what the context opened: Redis, the database, the data dir's lock. */
+  close(): Promise<void>;
+}
+
+/** Replacements for tests and tools. */
+export interface ContextOverrides {
+  now?: () => number;
+  logger?: Logger;
+  /** The PostgreSQL schema to use instead of the configured one (a test suite's own). */
+  schema?: string | undefined;
+}
+
+/** Builds the context; see `AppContext`. */
+export const AppContext = {
+  async fromConfig(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
+    const logger = overrides.logger ?? createLogger(config.logLevel);
+    const now = overrides.now ?? Date.now;
+    const target =
+      config.store.kind === "postgres" && overrides.schema !== undefined
+        ? { ...config.store, schema: overrides.schema }
+        : config.store;
+    const metrics = new Metrics();
+    const cache = new KeyCache({
+      maxEntries: config.cacheSize,
+      ttlMs: config.cacheTtlMs,
+      negativeTtlMs: 2000,
+      maxNegative: 10_000,
+      now,
+    });
+    const store = await openStore({
+      target,
+      peppers: config.peppers,
+      logger,
+      keyChanged: (id) => cache.invalidate(id),
+    });
+    const { database, hasher } = store;
+    const keys = new KeyRepository(database.db);
+    const trafficStore = new TrafficRepository(database);
+    const traffic = new TrafficRecorder({ sink: trafficStore, metrics, logger });
+    const guard = config.unknownKeyLimit ? new UnknownKeyGuard(config.unknownKeyLimit, now) : undefined;
+    const verifier = new KeyVerifier({
+      keys,
+      hasher,
+      prefix: config.keyPrefix,
+      cache,
+      observe: metrics.lookupObserver(),
+      guard,
+    });
+    const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
+    const limiter = new RateLimiter({ defaultLimit: config.defaultRateLimit, redis, now, logger, metrics });
+    return {
+      config,
+      logger,
+      now,
+      keyPrefix: config.keyPrefix,
+      database,
+      keys,
+      audit: new AuditRepository(database.db),
+      users: new UserRepository(database.db),
+      hasher,
+      metrics,
+      cache,
+      verifier,
+      check: new CheckService({
+        verifier,
+        limiter,
+        companyHeader: config.companyHeader,
+        now,
+        logger,
+        metrics,
+        traffic,
+      }),
+      traffic,
+      trafficStore,
+      pageTokens: new PageTokens(hasher.current.secret),
+      localToken: embeddedDataDir(config.store) ? randomBytes(32).toString("base64url") : null,
+      async close() {
+        await redis?.close();
+        await store.close();
+      },
+    };
+  },
+};
