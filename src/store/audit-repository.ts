@@ -2,6 +2,23 @@ import { sql } from "kysely";
 import type { Executor } from "./executor.js";
 import type { AuditEventRow } from "./schema/audit-events.js";
 
+/** A recorded audit event, as the audit log holds it. */
+export interface AuditEventRecord {
+  id: string;
+  time: Date;
+  actor: string;
+  action: string;
+  keyId: string | null;
+  companyId: string;
+  companyIds: string[];
+  userId: string | null;
+  reason: string | null;
+  requestId: string | null;
+  sourceIp: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
 /** An audit event to record. */
 export interface AuditEntry {
   actor: string;
@@ -51,7 +68,7 @@ export class AuditRepository {
     until?: Date | undefined;
     beforeId?: string | undefined;
     limit: number;
-  }): Promise<AuditEventRow[]> {
+  }): Promise<AuditEventRecord[]> {
     let q = this.db.selectFrom("audit_events").selectAll();
     if (filter.keyId) q = q.where("key_id", "=", filter.keyId);
     if (filter.companyId) q = q.where("company_ids", "@>", sql<string[]>`array[${filter.companyId}]::text[]`);
@@ -60,6 +77,24 @@ export class AuditRepository {
     if (filter.until) q = q.where("time", "<", filter.until);
     if (filter.beforeId) q = q.where("id", "<", filter.beforeId);
     const rows = await q.orderBy("id", "desc").limit(filter.limit).execute();
-    return rows.map((r) => ({ ...r, id: String(r.id) }));
+    return rows.map(toRecord);
   }
+}
+
+function toRecord(r: AuditEventRow): AuditEventRecord {
+  return {
+    id: String(r.id),
+    time: r.time,
+    actor: r.actor,
+    action: r.action,
+    keyId: r.key_id,
+    companyId: r.company_id,
+    companyIds: r.company_ids,
+    userId: r.user_id,
+    reason: r.reason,
+    requestId: r.request_id,
+    sourceIp: r.source_ip,
+    before: r.before,
+    after: r.after,
+  };
 }

@@ -12,6 +12,18 @@ export interface UsageSummary {
   topEndpoints: { method: string; path: string; requests: number }[];
 }
 
+/** Authentication outcomes of one minute: of a known key, or (unknown keys) from one source IP. */
+export interface AuthEventRecord {
+  id: string;
+  minute: Date;
+  keyId: string;
+  companyId: string;
+  sourceIp: string;
+  outcome: string;
+  count: number;
+  sourceIps: string[];
+}
+
 /** Writes batched usage and authentication audit, and reads them back. */
 export class TrafficRepository implements TrafficSink {
   constructor(private readonly database: Database) {}
@@ -149,7 +161,7 @@ export class TrafficRepository implements TrafficSink {
     until?: Date | undefined;
     beforeId?: string | undefined;
     limit: number;
-  }) {
+  }): Promise<AuthEventRecord[]> {
     let q = this.database.db.selectFrom("auth_events").selectAll();
     if (filter.keyId) q = q.where("key_id", "=", filter.keyId);
     if (filter.companyId) q = q.where("company_id", "=", filter.companyId);
@@ -159,7 +171,16 @@ export class TrafficRepository implements TrafficSink {
     if (filter.until) q = q.where("minute", "<", filter.until);
     if (filter.beforeId) q = q.where("id", "<", filter.beforeId as never);
     const rows = await q.orderBy("id", "desc").limit(filter.limit).execute();
-    return rows.map((r) => ({ ...r, id: String(r.id), count: Number(r.count) }));
+    return rows.map((r) => ({
+      id: String(r.id),
+      minute: r.minute,
+      keyId: r.key_id,
+      companyId: r.company_id,
+      sourceIp: r.source_ip,
+      outcome: r.outcome,
+      count: Number(r.count),
+      sourceIps: r.source_ips,
+    }));
   }
 }
 

@@ -51,3 +51,30 @@ export interface TrafficSink {
   /** Adds a batch to the stored counters: all of it lands, or none of it (and the call rejects). */
   write(batch: TrafficBatch): Promise<void>;
 }
+
+/** One request's outcome, as the Check path reports it. */
+export interface TrafficRecord {
+  /** "allow" or the denial code. */
+  outcome: string;
+  /** The key presented, when it is a known one. */
+  keyId: string | null;
+  /** The company the request acted (or tried to act) for, when known. */
+  companyId: string | null;
+  method: string;
+  path: string;
+  sourceIp: string | null;
+  now: number;
+}
+
+/** The buckets one key's last request was counted in, with what made them the right ones. */
+export interface HotBuckets {
+  batch: TrafficBatch;
+  minute: number;
+  company: string;
+  outcome: string;
+  method: string;
+  path: string;
+  usage: UsageBucket;
+  endpoint: EndpointBucket | undefined;
+  auth: AuthBucket;
+}

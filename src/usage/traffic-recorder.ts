@@ -5,45 +5,23 @@ import {
   batchSize,
   type EndpointBucket,
   emptyBatch,
+  type HotBuckets,
   type TrafficBatch,
+  type TrafficRecord,
   type TrafficSink,
-  type UsageBucket,
 } from "./traffic-batch.js";
+import {
+  endpointKey,
+  MAX_ENDPOINTS_PER_KEY,
+  MAX_IPS_PER_BUCKET,
+  mergeBatches,
+  OTHER,
+  perKeyMinute,
+} from "./traffic-merge.js";
 
-/** The buckets one key's last request was counted in, with what made them the right ones. */
-interface HotBuckets {
-  batch: TrafficBatch;
-  minute: number;
-  company: string;
-  outcome: string;
-  method: string;
-  path: string;
-  usage: UsageBucket;
-  endpoint: EndpointBucket | undefined;
-  auth: AuthBucket;
-}
+export { MAX_IPS_PER_BUCKET, type TrafficRecord };
 
 const MINUTE = 60_000;
-/** Distinct endpoints kept per key per minute; the rest count as "(other)" so odd paths cannot blow memory. */
-const MAX_ENDPOINTS_PER_KEY = 64;
-/** The endpoint bucket of a key's requests beyond MAX_ENDPOINTS_PER_KEY. */
-const OTHER = "(other)";
-/** Source IPs remembered per key per minute. */
-export const MAX_IPS_PER_BUCKET = 64;
-
-/** One request's outcome, as the Check path reports it. */
-export interface TrafficRecord {
-  /** "allow" or the denial code. */
-  outcome: string;
-  /** The key presented, when it is a known one. */
-  keyId: string | null;
-  /** The company the request acted (or tried to act) for, when known. */
-  companyId: string | null;
-  method: string;
-  path: string;
-  sourceIp: string | null;
-  now: number;
-}
 
 /**
  * Aggregates usage and the authentication audit in memory, per minute, and writes them in batches: the Check
@@ -54,7 +32,7 @@ export class TrafficRecorder {
   private batch = emptyBatch();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly endpointCount = new Map<string, number>();
+  private endpointCount = new Map<string, number>();
   /** Per key, the buckets its last request went to (see `record`); cleared with every new batch. */
   private readonly hot = new Map<string, HotBuckets>();
 
@@ -168,7 +146,7 @@ export class TrafficRecorder {
     let path = rawPath.slice(0, 256).replaceAll("\u0000", "");
     let key = endpointKey(keyId, minute, method, path);
     if (!this.batch.endpoints.has(key)) {
-      const perKey = `${keyId}\u0000${minute}`;
+      const perKey = perKeyMinute(keyId, minute);
       const n = this.endpointCount.get(perKey) ?? 0;
       if (n >= MAX_ENDPOINTS_PER_KEY) {
         path = OTHER;
@@ -250,46 +228,7 @@ export class TrafficRecorder {
     const current = this.batch;
     this.batch = failed;
     this.hot.clear();
-    for (const [k, v] of current.usage) {
-      const u = failed.usage.get(k);
-      if (u) {
-        u.requests += v.requests;
-        u.denied += v.denied;
-      } else failed.usage.set(k, v);
-    }
-    // The endpoint cap holds for the merged batch too: recount it, and fold what no longer fits into "(other)".
-    this.endpointCount.clear();
-    for (const e of failed.endpoints.values()) if (e.path !== OTHER) this.countEndpoint(e.keyId, e.minute);
-    for (const [k, v] of current.endpoints) {
-      const e = failed.endpoints.get(k);
-      if (e) {
-        e.requests += v.requests;
-        continue;
-      }
-      const perKey = `${v.keyId}\u0000${v.minute}`;
-      if (v.path === OTHER || (this.endpointCount.get(perKey) ?? 0) < MAX_ENDPOINTS_PER_KEY) {
-        failed.endpoints.set(k, v);
-        if (v.path !== OTHER) this.countEndpoint(v.keyId, v.minute);
-        continue;
-      }
-      const otherKey = endpointKey(v.keyId, v.minute, v.method, OTHER);
-      const other = failed.endpoints.get(otherKey);
-      if (other) other.requests += v.requests;
-      else failed.endpoints.set(otherKey, { ...v, path: OTHER });
-    }
-    for (const [k, v] of current.auth) {
-      const a = failed.auth.get(k);
-      if (a) {
-        a.count += v.count;
-        for (const ip of v.sourceIps) if (a.sourceIps.size < MAX_IPS_PER_BUCKET) a.sourceIps.add(ip);
-      } else failed.auth.set(k, v);
-    }
-    for (const [k, t] of current.lastUsed) if ((failed.lastUsed.get(k) ?? 0) < t) failed.lastUsed.set(k, t);
-  }
-
-  private countEndpoint(keyId: string, minute: number): void {
-    const perKey = `${keyId}\u0000${minute}`;
-    this.endpointCount.set(perKey, (this.endpointCount.get(perKey) ?? 0) + 1);
+    this.endpointCount = mergeBatches(failed, current);
   }
 
   /** Stops the timer and writes everything that remains. */
@@ -298,8 +237,4 @@ export class TrafficRecorder {
     await this.flush();
     if (batchSize(this.batch) > 0) await this.flush();
   }
-}
-
-function endpointKey(keyId: string, minute: number, method: string, path: string): string {
-  return `${keyId}\u0000${minute}\u0000${method}\u0000${path}`;
 }

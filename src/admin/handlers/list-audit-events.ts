@@ -10,7 +10,7 @@ import {
   ListAuditEventsResponseSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
-import type { AuditEventRow } from "../../store/schema/audit-events.js";
+import type { AuditEventRecord } from "../../store/audit-repository.js";
 import { callerOf } from "../caller.js";
 import { invalidArgument } from "../errors.js";
 import { pageOf, pagePosition, pageSize } from "../paging.js";
@@ -58,20 +58,16 @@ export function listAuditEventsHandler(ctx: AppContext) {
   };
 }
 
-function auditEvent(row: AuditEventRow): AuditEvent {
+function auditEvent(e: AuditEventRecord): AuditEvent {
   return create(AuditEventSchema, {
-    id: row.id,
-    time: timestampFromDate(row.time),
-    actor: row.actor,
-    action: row.action,
-    keyId: row.key_id ?? "",
-    companyId: row.company_id,
-    reason: row.reason ?? "",
-    requestId: row.request_id ?? "",
-    sourceIp: row.source_ip ?? "",
-    userId: row.user_id ?? "",
-    companyIds: row.company_ids,
-    before: (row.before ?? undefined) as JsonObject | undefined,
-    after: (row.after ?? undefined) as JsonObject | undefined,
+    ...e,
+    time: timestampFromDate(e.time),
+    keyId: e.keyId ?? "",
+    reason: e.reason ?? "",
+    requestId: e.requestId ?? "",
+    sourceIp: e.sourceIp ?? "",
+    userId: e.userId ?? "",
+    before: (e.before ?? undefined) as JsonObject | undefined,
+    after: (e.after ?? undefined) as JsonObject | undefined,
   });
 }

@@ -49,16 +49,11 @@ export function listAuthEventsHandler(ctx: AppContext) {
     const rows = await ctx.trafficStore.authEvents({ ...filter, beforeId: position?.[0], limit: limit + 1 });
     const page = pageOf(ctx.pageTokens, scope, rows, limit, (last) => [last.id]);
     return create(ListAuthEventsResponseSchema, {
-      events: page.items.map((r) => ({
-        id: r.id,
-        minute: timestampFromDate(r.minute),
-        keyId: r.key_id,
-        companyId: r.company_id,
-        sourceIp: r.source_ip,
-        outcome: r.outcome,
-        count: BigInt(r.count),
-        sourceIps: r.source_ips,
-        distinctSourceIps: r.source_ips.length,
+      events: page.items.map((e) => ({
+        ...e,
+        minute: timestampFromDate(e.minute),
+        count: BigInt(e.count),
+        distinctSourceIps: e.sourceIps.length,
       })),
       nextPageToken: page.nextPageToken,
     });

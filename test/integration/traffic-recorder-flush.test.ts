@@ -11,22 +11,33 @@ import { Database } from "../../src/store/database.js";
 import { KeyRepository } from "../../src/store/key-repository.js";
 import { TrafficRepository } from "../../src/store/traffic-repository.js";
 import { MAX_IPS_PER_BUCKET, type TrafficRecord, TrafficRecorder } from "../../src/usage/traffic-recorder.js";
+import { dropSchema, freshSchema, TEST_DATABASE, TEST_DATABASE_URL } from "../helpers/test-app.js";
 
 /**
- * The recorder against a real (in-memory PGlite) database through the real repository: what is recorded is
- * what the tables hold, exactly, after a flush.
+ * The recorder against a real database (in-memory PGlite, or a schema of its own on PostgreSQL) through the
+ * real repository: what is recorded is what the tables hold, exactly, after a flush.
  */
 const MINUTE = 60_000;
 const M0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 
 let database: Database;
+const schema = TEST_DATABASE === "postgres" ? freshSchema() : undefined;
+
+/** A migrated database on the suite's store: PGlite in memory, or the suite's PostgreSQL schema. */
+async function openDatabase(): Promise<Database> {
+  const db = await Database.open(
+    schema ? { kind: "postgres", url: TEST_DATABASE_URL, schema } : { kind: "pglite", dataDir: null },
+  );
+  await db.migrate();
+  return db;
+}
 
 beforeAll(async () => {
-  database = await Database.open({ kind: "pglite", dataDir: null });
-  await database.migrate();
+  database = await openDatabase();
 });
 afterAll(async () => {
   await database.close();
+  if (schema) await dropSchema(schema);
 });
 
 /** A recorder on `db` with its own metrics and a log kept in memory. */
@@ -332,9 +343,11 @@ describe("TrafficRecorder failed flushes", () => {
     expect(endpoints["GET (other)"]).toBe(16);
   });
 
-  it("on a closed database: stop() reports the failure without throwing and keeps the counts pending", async () => {
-    const other = await Database.open({ kind: "pglite", dataDir: null });
-    await other.migrate();
+  // A second database of its own, which on PGlite is a second engine to start: give it the hook's time.
+  it("on a closed database: stop() reports the failure without throwing and keeps the counts pending", {
+    timeout: 60_000,
+  }, async () => {
+    const other = await openDatabase();
     const { r, metrics, logs } = recorder(other);
     const key = uniqueKeyId();
     r.record(rec({ keyId: key, companyId: "acme", now: M0 + 5000 }));
