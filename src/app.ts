@@ -14,6 +14,7 @@ import { ReflectionIndex } from "./rpc/reflection.js";
 import { openChangeFeed } from "./store/change-feed.js";
 import { writeServerHandle } from "./store/data-dir.js";
 import { embeddedDataDir } from "./store/database.js";
+import { withDeadline } from "./store/db-errors.js";
 
 type Cleanup = () => Promise<void> | void;
 
@@ -29,39 +30,55 @@ export class App {
 
   /**
    * Starts the usage writer, the change feed and both listeners over `ctx`, which the app then owns: it is
-   * closed on `destroy()`, or at once when starting fails.
+   * closed on `destroy()`, or at once when starting fails. When `stop` aborts, start unwinds at its next step
+   * (each step finishes whole) and rejects.
    */
-  static async start(ctx: AppContext): Promise<App> {
+  static async start(ctx: AppContext, stop?: AbortSignal): Promise<App> {
     const { config, logger } = ctx;
     // Run in reverse on the way down: last started, first stopped.
     const cleanups: Cleanup[] = [() => ctx.close()];
     try {
+      stop?.throwIfAborted();
       ctx.traffic.start(1000);
       cleanups.unshift(() => ctx.traffic.stop());
-      const feedState = (up: boolean) => ctx.metrics.changeFeedConnected.set(up ? 1 : 0);
+      const feedState = (up: boolean) => {
+        ctx.metrics.changeFeedConnected.set(up ? 1 : 0);
+        // A lost feed may be the first sign of a database that is down: one probe says.
+        if (!up) ctx.databaseHealth.suspect();
+      };
       const feed = await openChangeFeed(ctx.database, ctx.cache.followFeed(feedState), logger);
       cleanups.unshift(() => feed.stop());
+      stop?.throwIfAborted();
       const health = new HealthState([Authorization.typeName, KeyAdminService.typeName]);
+      // While the database is down, Checks cannot be answered: health says NOT_SERVING.
+      const databaseFault = (down: boolean) => health.setFault("database", down);
+      ctx.databaseHealth.on("change", databaseFault);
+      cleanups.unshift(() => {
+        ctx.databaseHealth.off("change", databaseFault);
+      });
       const authz = await AuthzServer.start({
         listen: config.authzListen,
         check: ctx.check,
-        health,
+        health: health.view([Authorization.typeName]),
         reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
         logger,
         metrics: ctx.metrics,
       });
-      cleanups.unshift(() => authz.close());
+      cleanups.unshift(() => authz.close(2000));
+      stop?.throwIfAborted();
       const admin = await startAdminServer({
         listen: config.adminListen,
         keyAdmin: keyAdminService(ctx),
-        interceptors: [observeInterceptor(ctx.metrics, logger), adminAuthInterceptor(ctx)],
-        health,
+        interceptors: [
+          observeInterceptor(ctx.metrics, logger, ctx.databaseHealth),
+          adminAuthInterceptor(ctx),
+        ],
+        health: health.view([KeyAdminService.typeName]),
         reflection: new ReflectionIndex([KeyAdminService, Health, ServerReflection]),
         metrics: ctx.metrics,
-        ready: async () => {
-          await ctx.database.ping();
-          return ctx.database.isMigrated();
-        },
+        ready: async () =>
+          !ctx.databaseHealth.down &&
+          withDeadline(ctx.database.isMigrated(), ctx.database.boundsMs.readiness, "readiness check"),
         adminAuth: config.dev ? "dev" : "on",
         logger,
       });
@@ -72,6 +89,7 @@ export class App {
         const adminUrl = `http://${host.includes(":") ? `[${host}]` : host}:${admin.port}`;
         cleanups.unshift(writeServerHandle(dataDir, { pid: process.pid, adminUrl, token: ctx.localToken }));
       }
+      stop?.throwIfAborted();
       if (config.dev) logger.warn("--dev: the admin API accepts calls WITHOUT an admin key (loopback only)");
       health.setAll(ServingStatus.SERVING);
       logger.info(
@@ -86,6 +104,12 @@ export class App {
       await runAll(cleanups);
       throw err;
     }
+  }
+
+  /** Says NOT_SERVING (load balancers and Envoy take this replica out) and keeps answering for `ms`. */
+  async drain(ms: number): Promise<void> {
+    this.health.setAll(ServingStatus.NOT_SERVING);
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /** Graceful stop: report not serving, stop accepting, finish in-flight calls, flush, close the store. */

@@ -34,6 +34,10 @@ export interface Config {
   cacheSize: number;
   /** How long a cached key is trusted without a change notification. */
   cacheTtlMs: number;
+  /** How long into a database failure keys verified before it are answered from the cache; 0: strict. */
+  staleIfErrorMs: number;
+  /** After SIGTERM: how long health says NOT_SERVING while Checks are still answered, before closing. */
+  drainMs: number;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -91,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     redisUrl: redisConfig(env),
     cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
     cacheTtlMs: durationSetting(env, "KEYWARD_CACHE_TTL", 30_000),
+    staleIfErrorMs: durationSetting(env, "KEYWARD_STALE_IF_ERROR", 30_000, true),
+    drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -216,10 +222,14 @@ function intSetting(
   return n;
 }
 
-function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
+/** A duration like `30s`; `zero` also allows `0` (a feature turned off). */
+function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, zero = false): number {
+  const text = env[name]?.trim();
   if (text === undefined || text === "") return fallback;
+  if (zero && /^0+(s|m|h)?$/.test(text)) return 0;
   const ms = parseDuration(text);
-  if (ms === undefined) throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h`);
+  if (ms === undefined) {
+    throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h${zero ? ", or 0" : ""}`);
+  }
   return ms;
 }

@@ -14,6 +14,7 @@ import { PageTokens } from "./rpc/page-token.js";
 import { AuditRepository } from "./store/audit-repository.js";
 import type { Database } from "./store/database.js";
 import { embeddedDataDir } from "./store/database.js";
+import { DatabaseHealth } from "./store/database-health.js";
 import { KeyRepository } from "./store/key-repository.js";
 import { openStore } from "./store/open-store.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
@@ -36,6 +37,8 @@ export interface AppContext extends WriteDeps {
   readonly users: UserRepository;
   readonly hasher: KeyHasher;
   readonly metrics: Metrics;
+  /** Whether the database answers, as calls find out; Checks and admin calls fail fast while it is down. */
+  readonly databaseHealth: DatabaseHealth;
   /** Verified keys of this replica; follows the change feed once the app runs. */
   readonly cache: KeyCache;
   readonly verifier: KeyVerifier;
@@ -74,6 +77,7 @@ export const AppContext = {
       negativeTtlMs: 2000,
       maxNegative: 10_000,
       now,
+      staleMs: config.staleIfErrorMs,
     });
     const store = await openStore({
       target,
@@ -82,6 +86,9 @@ export const AppContext = {
       keyChanged: (id) => cache.invalidate(id),
     });
     const { database, hasher } = store;
+    const databaseHealth = new DatabaseHealth({ probe: () => database.ping(1000), now, logger });
+    metrics.databaseUp.set(1);
+    databaseHealth.on("change", (down) => metrics.databaseUp.set(down ? 0 : 1));
     const keys = new KeyRepository(database.db);
     const trafficStore = new TrafficRepository(database);
     const traffic = new TrafficRecorder({ sink: trafficStore, metrics, logger });
@@ -93,6 +100,12 @@ export const AppContext = {
       cache,
       observe: metrics.lookupObserver(),
       guard,
+      faults: {
+        health: databaseHealth,
+        timeoutMs: database.boundsMs.lookup,
+        staleIfErrorMs: config.staleIfErrorMs,
+        now,
+      },
     });
     const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
     const limiter = new RateLimiter({ defaultLimit: config.defaultRateLimit, redis, now, logger, metrics });
@@ -107,6 +120,7 @@ export const AppContext = {
       users: new UserRepository(database.db),
       hasher,
       metrics,
+      databaseHealth,
       cache,
       verifier,
       check: new CheckService({
@@ -123,6 +137,7 @@ export const AppContext = {
       pageTokens: new PageTokens(hasher.current.secret),
       localToken: embeddedDataDir(config.store) ? randomBytes(32).toString("base64url") : null,
       async close() {
+        databaseHealth.stop();
         await redis?.close();
         await store.close();
       },

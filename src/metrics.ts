@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
  * How a presented credential was resolved: refused offline (malformed), from the cache (hit, negative_hit),
  * with a database query, or refused unread because its source spent its budget of unknown keys (throttled).
  */
-export const LOOKUP_EVENTS = ["malformed", "hit", "negative_hit", "query", "throttled"] as const;
+export const LOOKUP_EVENTS = ["malformed", "hit", "negative_hit", "query", "throttled", "stale"] as const;
 export type LookupEvent = (typeof LOOKUP_EVENTS)[number];
 
 /** One label value's count, bumped with a plain add on the hot path. */
@@ -97,9 +97,28 @@ export class Metrics {
   readonly cacheEvents = new Tally<LookupEvent>(
     this.registry,
     "keyward_key_lookups_total",
-    "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database), throttled (refused unread: the source spent its budget of unknown keys).",
+    "How presented credentials were resolved: malformed (refused offline), hit, negative_hit, query (database), throttled (refused unread: the source spent its budget of unknown keys), stale (answered from the cache because the database failed: KEYWARD_STALE_IF_ERROR).",
     "event",
   );
+
+  readonly databaseUp = new Gauge({
+    name: "keyward_database_up",
+    help: "1 while the database answers; 0 during an outage (Checks of uncached keys are UNAVAILABLE, health is NOT_SERVING).",
+    registers: [this.registry],
+  });
+
+  readonly rateLimitMode = new Gauge({
+    name: "keyward_ratelimit_mode",
+    help: "1 for the mode rate limits are in: global (Redis), local (per replica: Redis failing, the circuit is open), probing (one request tries Redis again).",
+    labelNames: ["mode"] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisTimeouts = new Counter({
+    name: "keyward_ratelimit_redis_failures_total",
+    help: "Rate-limit calls to Redis that failed or timed out (each cost a Check up to 100 ms).",
+    registers: [this.registry],
+  });
 
   readonly changeFeedConnected = new Gauge({
     name: "keyward_change_feed_connected",

@@ -7,7 +7,7 @@ import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { healthImpl, reflectionRoutes } from "../rpc/connect-services.js";
-import type { HealthState } from "../rpc/health.js";
+import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
 import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
 import { httpRoutes } from "./http-routes.js";
@@ -19,7 +19,7 @@ export interface AdminServerOptions {
   listen: ListenAddress;
   keyAdmin: ServiceImpl<typeof KeyAdminService>;
   interceptors: Interceptor[];
-  health: HealthState;
+  health: HealthSource;
   reflection: ReflectionIndex;
   metrics: Metrics;
   ready: () => Promise<boolean>;

@@ -10,7 +10,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { grpcMethod } from "../rpc/grpc-js.js";
 import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
-import type { HealthState } from "../rpc/health.js";
+import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
 import { readCheckRequest } from "./check-request-reader.js";
 import type { CheckRequestView } from "./check-request-view.js";
@@ -22,7 +22,7 @@ import { deny } from "./decision.js";
 export interface AuthzServerOptions {
   listen: ListenAddress;
   check: CheckService;
-  health: HealthState;
+  health: HealthSource;
   reflection: ReflectionIndex;
   logger: Logger;
   metrics: Metrics;

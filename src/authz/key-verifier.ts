@@ -1,6 +1,8 @@
 import { isWellFormedKey, keyLength } from "../keys/format.js";
 import { digestsEqual, type KeyHasher } from "../keys/hasher.js";
 import type { LookupEvent } from "../metrics.js";
+import type { DatabaseHealth } from "../store/database-health.js";
+import { DatabaseUnavailableError, isDatabaseUnavailable, withDeadline } from "../store/db-errors.js";
 import type { KeyRepository } from "../store/key-repository.js";
 import type { KeyCache } from "./key-cache.js";
 import type { UnknownKeyGuard } from "./unknown-key-guard.js";
@@ -17,6 +19,18 @@ export interface KeyVerifierOptions {
   observe?: (event: LookupEvent) => void;
   /** Bounds the lookups of unknown keys per source; none when unset. */
   guard?: UnknownKeyGuard | undefined;
+  /** Bounds each lookup and answers from the cache when the database fails; unbounded when unset. */
+  faults?: LookupFaults | undefined;
+}
+
+/** How lookups behave when the database fails. */
+export interface LookupFaults {
+  health: DatabaseHealth;
+  /** Longest wait for one lookup: Envoy's own Check timeout is 200 ms. */
+  timeoutMs: number;
+  /** How long into a database failure keys verified before it are still answered from the cache; 0: never. */
+  staleIfErrorMs: number;
+  now: () => number;
 }
 
 const MALFORMED: Verification = { kind: "malformed" };
@@ -37,6 +51,7 @@ export class KeyVerifier {
   private readonly cache: KeyCache;
   private readonly observe: (event: LookupEvent) => void;
   private readonly guard: UnknownKeyGuard | undefined;
+  private readonly faults: LookupFaults | undefined;
 
   constructor(options: KeyVerifierOptions) {
     this.keys = options.keys;
@@ -45,6 +60,7 @@ export class KeyVerifier {
     this.cache = options.cache;
     this.observe = options.observe ?? (() => {});
     this.guard = options.guard;
+    this.faults = options.faults;
     this.keyLength = keyLength(options.prefix);
   }
 
@@ -75,7 +91,24 @@ export class KeyVerifier {
         return { kind: "throttled", spec: this.guard.spec, limit };
       }
     }
+    // While the database is known to be down nothing is queued behind it: the cache answers, or nothing does.
+    if (this.faults?.health.down) return this.staleOr(digest, new DatabaseUnavailableError());
     return this.lookup(credential, digest, source);
+  }
+
+  /** Stale-if-error: a key verified before the database failed, while the failure is young enough. */
+  private staleOr(digest: string, err: unknown): Verification {
+    const faults = this.faults;
+    if (faults && faults.staleIfErrorMs > 0) {
+      const now = faults.now();
+      const failedAt = faults.health.downSince ?? now;
+      const key = now - failedAt <= faults.staleIfErrorMs ? this.cache.stale(digest, failedAt) : undefined;
+      if (key) {
+        this.observe("stale");
+        return { kind: "key", key };
+      }
+    }
+    throw err;
   }
 
   private malformed(): Verification {
@@ -108,12 +141,35 @@ export class KeyVerifier {
         });
       pending = entry;
     }
-    const key = await pending.promise;
+    let key: VerifiedKey | null;
+    try {
+      key = await pending.promise;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      return this.staleOr(digest, err);
+    }
     return key ? { kind: "key", key } : UNKNOWN;
   }
 
   private async load(candidates: ReturnType<KeyHasher["candidates"]>): Promise<VerifiedKey | null> {
-    const record = await this.keys.findByHash(candidates.map((c) => c.hash));
+    const faults = this.faults;
+    const query = this.keys.findByHash(candidates.map((c) => c.hash));
+    if (!faults) return this.match(await query, candidates);
+    try {
+      const record = await withDeadline(query, faults.timeoutMs, "key lookup");
+      faults.health.succeeded();
+      return this.match(record, candidates);
+    } catch (err) {
+      // One slow answer may be load, not an outage: a probe decides. A refused or broken connection is one.
+      faults.health.report(err);
+      throw err;
+    }
+  }
+
+  private match(
+    record: Awaited<ReturnType<KeyRepository["findByHash"]>>,
+    candidates: ReturnType<KeyHasher["candidates"]>,
+  ): VerifiedKey | null {
     if (!record) return null;
     const match = candidates.some(
       (c) => c.pepperId === record.pepperId && digestsEqual(c.hash, record.keyHash),

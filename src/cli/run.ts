@@ -1,5 +1,6 @@
 import { ConfigError } from "../config.js";
 import { DataDirBusyError } from "../store/data-dir.js";
+import { trapStopSignals } from "./stop-signals.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Usage: keyward <command> [flags]
@@ -15,7 +16,7 @@ Commands:
 Run 'keyward <command> --help' for a command's flags. Settings come from KEYWARD_* environment
 variables: see the README.`;
 
-type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+type Command = (args: string[], env: NodeJS.ProcessEnv, stop?: AbortSignal) => Promise<number>;
 
 /**
  * Each command is loaded when it runs: the servers, the store and the RPC stacks take most of a second to
@@ -45,9 +46,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.error(`keyward: ${what} (try keyward --help)`);
     return 2;
   }
+  // The server hears SIGTERM from the first moment, before its modules have even loaded.
+  const stop = name === "serve" ? trapStopSignals() : undefined;
   try {
     const command = await load();
-    return await command(args, env);
+    return await command(args, env, stop?.signal);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`keyward ${name}: ${err.message}`);
@@ -60,5 +63,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const message = err instanceof Error ? err.message : String(err);
     console.error(`keyward ${name}: ${message.split("\n")[0]}`);
     return 1;
+  } finally {
+    stop?.dispose();
   }
 }

@@ -13,7 +13,7 @@ import { parseFlags } from "./args.js";
 export const STATUS_HELP = `Usage: keyward status [--authz-listen HOST:PORT] [--admin-listen HOST:PORT]
 
 Says whether a server answers on the configured listeners and whether admin authentication is on.
-Exits 0 when both listeners answer, 1 otherwise.`;
+Exits 0 when both listeners answer and the authz listener is SERVING (it can answer Checks), 1 otherwise.`;
 
 /** `keyward status`. */
 export async function status(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -61,7 +61,11 @@ async function authzStatus(a: ListenAddress): Promise<{ up: boolean; line: strin
       ),
     );
     const serving = res.status === ServingStatus.SERVING;
-    return { up: serving, line: serving ? "up (serving)" : `up but ${ServingStatus[res.status]}` };
+    if (serving) return { up: true, line: "up (serving)" };
+    return {
+      up: false,
+      line: `up but ${ServingStatus[res.status]}: Checks cannot be answered (database unavailable, or shutting down)`,
+    };
   } catch {
     return { up: false, line: "down (no answer)" };
   } finally {

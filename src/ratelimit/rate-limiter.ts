@@ -1,18 +1,24 @@
 import type { RateLimitSpec } from "../keys/key-record.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { type BreakerMode, CircuitBreaker } from "./circuit-breaker.js";
 import type { LimitResult } from "./gcra.js";
 import { LocalLimiter } from "./local-limiter.js";
 import type { RedisLimiter } from "./redis-limiter.js";
 
+const MODES: readonly BreakerMode[] = ["global", "local", "probing"];
+
 /**
  * Applies each key's limit (or the configured default): globally on Redis when configured, per replica
  * otherwise. When Redis fails the request is limited locally instead of failing, and the switch is logged
- * once and counted.
+ * once and counted; after a few failures in a row a circuit breaker stops asking Redis for a while, so a hung
+ * Redis does not add its timeout to every Check.
  */
 export class RateLimiter {
   private readonly local: LocalLimiter;
   private degraded = false;
+  private readonly breaker: CircuitBreaker;
+  private reportedMode: BreakerMode | undefined;
 
   constructor(
     private readonly deps: {
@@ -24,6 +30,8 @@ export class RateLimiter {
     },
   ) {
     this.local = new LocalLimiter(deps.now);
+    this.breaker = new CircuitBreaker({ failures: 3, openMs: 2000, now: deps.now });
+    if (deps.redis) this.reportMode();
   }
 
   /** The limit that applies to a key, or null for none. */
@@ -39,9 +47,12 @@ export class RateLimiter {
   }
 
   private async takeGlobal(redis: RedisLimiter, keyId: string, spec: RateLimitSpec): Promise<LimitResult> {
-    if (redis.ready) {
+    if (redis.ready && this.breaker.allow()) {
+      this.reportMode();
       try {
         const result = await redis.take(keyId, spec);
+        this.breaker.success();
+        this.reportMode();
         if (this.degraded) {
           this.degraded = false;
           this.deps.metrics.rateLimitDegraded.set(0);
@@ -49,13 +60,29 @@ export class RateLimiter {
         }
         return result;
       } catch (err) {
+        this.breaker.failure();
+        this.deps.metrics.redisTimeouts.inc();
         this.degrade(err);
       }
-    } else {
+    } else if (!redis.ready) {
       this.degrade(new Error("redis not connected"));
     }
+    this.reportMode();
     this.deps.metrics.rateLimitFallbacks.inc();
     return this.local.take(keyId, spec);
+  }
+
+  /** Which mode limits are in, for `keyward_ratelimit_mode`. */
+  get mode(): BreakerMode {
+    return this.deps.redis?.ready === false ? "local" : this.breaker.mode;
+  }
+
+  private reportMode(): void {
+    const mode = this.mode;
+    if (mode === this.reportedMode) return;
+    if (this.reportedMode !== undefined) this.deps.logger.info({ mode }, "rate-limit mode changed");
+    this.reportedMode = mode;
+    for (const m of MODES) this.deps.metrics.rateLimitMode.set({ mode: m }, m === mode ? 1 : 0);
   }
 
   private degrade(err: unknown): void {

@@ -21,11 +21,11 @@ import {
   ServerReflectionResponseSchema as AlphaResponseSchema,
   ServerReflection as ServerReflectionAlpha,
 } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { type HealthState, ServingStatus } from "./health.js";
+import { type HealthSource, ServingStatus } from "./health.js";
 import type { ReflectionIndex } from "./reflection.js";
 
 /** grpc.health.v1.Health for connect-node. */
-export function healthImpl(health: HealthState): ServiceImpl<typeof Health> {
+export function healthImpl(health: HealthSource): ServiceImpl<typeof Health> {
   return {
     check(req) {
       const status = health.get(req.service);

@@ -20,11 +20,11 @@ import {
   type ServerReflectionResponse,
 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { grpcService } from "./grpc-js.js";
-import type { HealthState } from "./health.js";
+import type { HealthSource } from "./health.js";
 import type { ReflectionIndex } from "./reflection.js";
 
 /** Adds grpc.health.v1.Health to a grpc-js server. */
-export function addHealthService(server: Server, health: HealthState): void {
+export function addHealthService(server: Server, health: HealthSource): void {
   server.addService(grpcService(Health), {
     Check(call: ServerUnaryCall<HealthCheckRequest, unknown>, callback: sendUnaryData<unknown>) {
       const current = health.get(call.request.service);

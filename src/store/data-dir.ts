@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const LOCK = "keyward.lock";
@@ -26,15 +26,19 @@ export class DataDirBusyError extends Error {
 
 /**
  * Takes the data dir for this process. PGlite is one process's database: a second opener would corrupt it,
- * so the lock file (holding our pid) keeps others out; a lock left by a dead process is taken over. The lock
- * is written under a private name and hard-linked into place, so it never exists without a pid in it: a
- * second process starting at the same moment cannot read an empty lock, think it stale and take it too.
+ * so the lock file keeps others out; a lock left by a dead process is taken over. The lock names our pid, when
+ * this process started and which boot of the machine it runs in: after a crash and a reboot (or in a new
+ * container) the pid may belong to another, live process, which must not keep the dir locked for good. The
+ * lock is written under a private name and hard-linked into place, so it never exists half-written: a second
+ * process starting at the same moment cannot read an empty lock, think it stale and take it too.
  */
 export function lockDataDir(dir: string): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, LOCK);
   const draft = `${path}.${process.pid}`;
-  writeFileSync(draft, String(process.pid), { mode: 0o600 });
+  const identity = processIdentity(process.pid);
+  const text = identity ? `${process.pid} ${identity.start} ${identity.boot}\n` : `${process.pid}\n`;
+  writeFileSync(draft, text, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -57,10 +61,43 @@ export function lockDataDir(dir: string): () => void {
   throw new Error(`cannot lock data dir ${dir}`);
 }
 
-function readPid(path: string): number | null {
+/** What a lock file says: the pid, and (on Linux) that process's start time and the boot it ran in. */
+interface LockRecord {
+  pid: number;
+  identity: ProcessIdentity | null;
+}
+
+function readLock(path: string): LockRecord | null {
+  let fields: string[];
   try {
-    const pid = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    fields = readFileSync(path, "utf8").trim().split(/\s+/);
+  } catch {
+    return null;
+  }
+  const pid = Number(fields[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const [start, boot] = [fields[1], fields[2]];
+  return { pid, identity: start && boot ? { start, boot } : null };
+}
+
+function readPid(path: string): number | null {
+  return readLock(path)?.pid ?? null;
+}
+
+/** Tells one process from a later one that reuses its pid: its start time (clock ticks since boot) and boot. */
+export interface ProcessIdentity {
+  start: string;
+  boot: string;
+}
+
+/** The identity of process `pid` from Linux's /proc, or null where there is none (or no such process). */
+export function processIdentity(pid: number): ProcessIdentity | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 is the start time; the command name (field 2) may hold spaces, so count from its ")".
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return start && boot ? { start, boot } : null;
   } catch {
     return null;
   }
@@ -69,14 +106,26 @@ function readPid(path: string): number | null {
 /** The live process holding `dir`, or null. */
 export function lockHolder(dir: string): number | null {
   const path = join(dir, LOCK);
-  const pid = readPid(path);
-  if (pid === null) return null;
+  const lock = readLock(path);
+  if (lock === null) return null;
+  const { pid } = lock;
   if (pid === process.pid) return held.has(path) ? pid : null;
+  if (lock.identity) {
+    const now = processIdentity(pid);
+    const alive = existsSync("/proc/self/stat")
+      ? now !== null && now.start === lock.identity.start && now.boot === lock.identity.boot
+      : isAlive(pid);
+    return alive ? pid : null;
+  }
+  return isAlive(pid) ? pid : null;
+}
+
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return pid;
+    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : null;
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

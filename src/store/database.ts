@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import { withDeadline } from "./db-errors.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
 import { CommitHooks, type Tx } from "./transaction.js";
@@ -52,16 +53,35 @@ export class Database {
   }
 
   private static openPostgres(url: string, schema: string | undefined, options: DatabaseOptions): Database {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // Idle connections are kept a while: a Check that must open one first spends part of its 100 ms on it.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      idleTimeoutMillis: 60_000,
+      ...POSTGRES_BOUNDS,
+    });
     // Pool errors on idle clients (a restarted server) must not crash the process; the next query reconnects.
     pool.on("error", () => {});
-    if (schema) {
-      pool.on("connect", (client) => {
-        client.query(`set search_path to ${quoteIdent(schema)}`).catch(() => {});
-      });
-    }
+    pool.on("connect", (client) => {
+      // pg-pool listens for errors only on idle clients: one that dies while checked out (in a transaction,
+      // during the usage flush) would emit an unhandled "error" and end the process. The call that holds it
+      // fails instead, and the pool drops the broken client when it is released.
+      client.on("error", () => {});
+      if (schema) client.query(`set search_path to ${quoteIdent(schema)}`).catch(() => {});
+    });
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
     return new Database(db, { kind: "postgres", url, schema }, () => db.destroy(), options);
+  }
+
+  /**
+   * How long a Check's key lookup and a readiness probe may wait. PostgreSQL can hang apart from this process:
+   * a lookup gets 100 ms (Envoy's own Check timeout is 200 ms). Embedded PGlite cannot, but serializes every
+   * caller on its one connection, so a lookup may queue behind a write: 10 s is a backstop, not a budget.
+   */
+  get boundsMs(): { lookup: number; readiness: number } {
+    return this.target.kind === "postgres"
+      ? { lookup: 100, readiness: 1000 }
+      : { lookup: 10_000, readiness: 10_000 };
   }
 
   /** The schema Keyward's tables live in. */
@@ -120,15 +140,30 @@ export class Database {
     return result;
   }
 
-  /** Answers when the database does. */
-  async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+  /** Answers when the database does, or rejects after `timeoutMs`. */
+  async ping(timeoutMs = 1000): Promise<void> {
+    await withDeadline(sql`select 1`.execute(this.db), timeoutMs, "database ping");
   }
 
   async close(): Promise<void> {
     await this.onClose();
   }
 }
+
+/**
+ * Every wait on PostgreSQL is bounded: a connection attempt (a frozen or black-holed server accepts nothing
+ * and refuses nothing), a statement (the server cancels it), the reply (the client gives up if even the
+ * cancellation never comes back), a transaction left idle by a stalled caller; TCP keepalive finds a peer
+ * that vanished without closing the connection.
+ */
+export const POSTGRES_BOUNDS = {
+  connectionTimeoutMillis: 1000,
+  statement_timeout: 5000,
+  query_timeout: 6000,
+  idle_in_transaction_session_timeout: 10_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 5000,
+} as const;
 
 /** Quotes an SQL identifier. */
 export function quoteIdent(name: string): string {

@@ -191,6 +191,11 @@ export class TrafficRecorder {
     return true;
   }
 
+  /** Buckets gathered and not written yet. */
+  get pending(): number {
+    return batchSize(this.batch);
+  }
+
   /** The newest use of `keyId` this replica has not written yet. */
   pendingLastUsed(keyId: string): number | undefined {
     return this.batch.lastUsed.get(keyId);

@@ -116,7 +116,11 @@ export class EnvoyClient {
   /** Every response this client received, so a suite can inspect all its denials at the end. */
   readonly responses: EnvoyResponse[] = [];
 
-  constructor(address: string) {
+  /** `deadlineMs` bounds each call: past it the call fails DEADLINE_EXCEEDED on the client's side. */
+  constructor(
+    address: string,
+    private readonly deadlineMs = 5000,
+  ) {
     const Ctor = loaded.envoy.service.auth.v3.Authorization;
     this.client = new Ctor(address, grpc.credentials.createInsecure()) as grpc.Client &
       Record<string, unknown>;
@@ -135,7 +139,7 @@ export class EnvoyClient {
       cb: (err: grpc.ServiceError | null, res: EnvoyResponse) => void,
     ) => void;
     return new Promise((resolve, reject) =>
-      call.call(this.client, request, { deadline: Date.now() + 5000 }, (err, res) => {
+      call.call(this.client, request, { deadline: Date.now() + this.deadlineMs }, (err, res) => {
         if (err) return reject(err);
         this.responses.push(res);
         resolve(res);
