@@ -301,3 +301,25 @@ describe("--dev", () => {
     ).toEqual([false, false, false, false, false, false]);
   });
 });
+
+describe("fault settings", () => {
+  it("answers from the cache for 30 s of a database failure and drains for 5 s by default", () => {
+    const config = loadConfig({});
+    expect(config.staleIfErrorMs).toBe(30_000);
+    expect(config.drainMs).toBe(5000);
+  });
+
+  it("reads durations, and 0 to turn stale-if-error or the drain off", () => {
+    const config = loadConfig({ KEYWARD_STALE_IF_ERROR: "2m", KEYWARD_DRAIN: "10s" });
+    expect([config.staleIfErrorMs, config.drainMs]).toEqual([120_000, 10_000]);
+    const strict = loadConfig({ KEYWARD_STALE_IF_ERROR: "0", KEYWARD_DRAIN: "0s" });
+    expect([strict.staleIfErrorMs, strict.drainMs]).toEqual([0, 0]);
+  });
+
+  it("names the setting when a duration is bad", () => {
+    expect(configError({ KEYWARD_STALE_IF_ERROR: "30" })).toBe(
+      "KEYWARD_STALE_IF_ERROR must be a duration like 30s, 5m or 1h, or 0",
+    );
+    expect(configError({ KEYWARD_DRAIN: "-1s" })).toContain("KEYWARD_DRAIN must be a duration");
+  });
+});

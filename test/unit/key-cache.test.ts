@@ -214,3 +214,66 @@ describe("KeyCache while disabled (change feed down)", () => {
     expect(c.size.positive).toBe(0);
   });
 });
+
+describe("KeyCache stale-if-error", () => {
+  it("serves nothing while untrusted, but keeps what the database said for a failure", () => {
+    const { c, clock } = cache({ staleMs: 30_000 });
+    c.enabled = false;
+    const k = key({ id: "key_a" });
+    c.set("d1", k, c.generation);
+    expect(c.get("d1")).toBeUndefined();
+    expect(c.stale("d1", clock.now)).toBe(k);
+    c.set("unknown", null, c.generation);
+    expect(c.size.negative).toBe(0);
+  });
+
+  it("keeps a key at most staleMs past its TTL", () => {
+    const { c, clock } = cache({ ttlMs: 1000, staleMs: 5000 });
+    const k = key({ id: "key_a" });
+    c.set("d1", k, c.generation);
+    clock.now += 1000;
+    expect(c.get("d1")).toBeUndefined();
+    expect(c.stale("d1", clock.now)).toBe(k);
+    clock.now += 4999;
+    expect(c.stale("d1", clock.now)).toBe(k);
+    clock.now += 1;
+    expect(c.stale("d1", clock.now)).toBeUndefined();
+  });
+
+  it("keeps nothing for a failure when staleMs is 0 (strict)", () => {
+    const { c, clock } = cache({ ttlMs: 1000 });
+    c.set("d1", key({ id: "key_a" }), c.generation);
+    c.enabled = false;
+    expect(c.stale("d1", clock.now)).toBeDefined();
+    clock.now += 1000;
+    expect(c.stale("d1", clock.now)).toBeUndefined();
+  });
+
+  it("does not vouch for a key cached before a feed loss that came long before the failure", () => {
+    const { c, clock } = cache({ staleMs: 30_000 });
+    c.set("old", key({ id: "key_old" }), c.generation);
+    clock.now += 100;
+    c.enabled = false;
+    clock.now += 1000;
+    // Read from the database after the feed was lost: as fresh as the database's last word.
+    c.set("reread", key({ id: "key_reread" }), c.generation);
+    clock.now += 9000;
+    expect(c.stale("old", clock.now)).toBeUndefined();
+    expect(c.stale("reread", clock.now)?.id).toBe("key_reread");
+  });
+
+  it("vouches for it when the feed loss was part of the same failure", () => {
+    const { c, clock } = cache({ staleMs: 30_000 });
+    c.set("old", key({ id: "key_old" }), c.generation);
+    c.enabled = false;
+    clock.now += 3000;
+    expect(c.stale("old", clock.now)?.id).toBe("key_old");
+  });
+
+  it("forgets a changed key for stale answers too", () => {
+    const { c, clock } = cache({ staleMs: 30_000 });
+    c.set("d1", key({ id: "key_a" }), c.generation);
+    c.invalidate("key_a");
+    expect(c.stale("d1", clock.now)).toBeUndefined();
+  });
+});
