@@ -28,7 +28,7 @@ describe("a frozen Redis behind global rate limits", () => {
     key = (await t.mintKey({ companyId: "acme", scopes: ["candidates:read"] })).secret;
     envoy = new EnvoyClient(t.authzAddress);
     await until(() => outcome(envoy, key), "allow", 5000);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     envoy?.close();

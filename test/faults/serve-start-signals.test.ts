@@ -67,7 +67,7 @@ describe("a stop asked for while keyward serve starts", () => {
     expect(messages).toContain("stopped before serving");
     expect(messages).not.toContain("keyward serving");
     expect(existsSync(join(dir.dataDir, "keyward.lock"))).toBe(false);
-  }, 90_000);
+  }, 180_000);
 
   it("on Ctrl-C while a new data dir is being made, finishes that step, cleans up and exits 0", async () => {
     const dir = tempDataDir();
@@ -86,7 +86,7 @@ describe("a stop asked for while keyward serve starts", () => {
     expect(existsSync(join(dir.dataDir, "keyward.lock"))).toBe(false);
     expect(existsSync(join(dir.dataDir, "server.json"))).toBe(false);
     // Nothing half-made: the next start opens the same data dir and serves.
-    const again = await startServe({ KEYWARD_DATA_DIR: dir.dataDir, KEYWARD_DRAIN: "0" }, [], 90_000);
+    const again = await startServe({ KEYWARD_DATA_DIR: dir.dataDir, KEYWARD_DRAIN: "0" }, [], 150_000);
     expect(await again.stop("SIGTERM")).toBe(0);
-  }, 180_000);
+  }, 300_000);
 });
