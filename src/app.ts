@@ -78,7 +78,11 @@ export class App {
         metrics: ctx.metrics,
         ready: async () =>
           !ctx.databaseHealth.down &&
-          withDeadline(ctx.database.isMigrated(), ctx.database.boundsMs.readiness, "readiness check"),
+          withDeadline(
+            ctx.database.isMigrated(),
+            Math.max(ctx.database.boundsMs.readiness, config.lookupTimeoutMs ?? 0),
+            "readiness check",
+          ),
         adminAuth: config.dev ? "dev" : "on",
         logger,
       });

@@ -38,6 +38,8 @@ export interface Config {
   staleIfErrorMs: number;
   /** After SIGTERM: how long health says NOT_SERVING while Checks are still answered, before closing. */
   drainMs: number;
+  /** Longest wait for a Check's key lookup; null for the store's own bound (100 ms on PostgreSQL). */
+  lookupTimeoutMs: number | null;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     cacheTtlMs: durationSetting(env, "KEYWARD_CACHE_TTL", 30_000),
     staleIfErrorMs: durationSetting(env, "KEYWARD_STALE_IF_ERROR", 30_000, true),
     drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
+    lookupTimeoutMs: lookupTimeoutConfig(env),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -220,6 +223,17 @@ function intSetting(
   if (!/^\d+$/.test(text) || n < min || n > max)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
   return n;
+}
+
+/** `KEYWARD_LOOKUP_TIMEOUT`: milliseconds (`100ms`) or a duration (`2s`), at most a minute. */
+function lookupTimeoutConfig(env: NodeJS.ProcessEnv): number | null {
+  const text = env.KEYWARD_LOOKUP_TIMEOUT?.trim();
+  if (!text) return null;
+  const ms = /^\d{1,5}ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text);
+  if (!ms || ms > 60_000) {
+    throw new ConfigError("KEYWARD_LOOKUP_TIMEOUT must be a duration like 100ms or 2s (at most 1m)");
+  }
+  return ms;
 }
 
 /** A duration like `30s`; `zero` also allows `0` (a feature turned off). */

@@ -102,7 +102,7 @@ export const AppContext = {
       guard,
       faults: {
         health: databaseHealth,
-        timeoutMs: database.boundsMs.lookup,
+        timeoutMs: config.lookupTimeoutMs ?? database.boundsMs.lookup,
         staleIfErrorMs: config.staleIfErrorMs,
         now,
       },

@@ -31,7 +31,12 @@ describe("PostgreSQL crashes under keyward serve", () => {
       keygen(env, ["--scopes", "candidates:read"]),
       keygen(env, ["--scopes", "candidates:read"]),
     ]);
-    serve = await startServe({ ...env, KEYWARD_STALE_IF_ERROR: "4s", KEYWARD_DRAIN: "3s" }, [], 120_000);
+    // KEYWARD_LOOKUP_TIMEOUT empty: the production bound (100 ms), which these tests are about.
+    serve = await startServe(
+      { ...env, KEYWARD_LOOKUP_TIMEOUT: "", KEYWARD_STALE_IF_ERROR: "4s", KEYWARD_DRAIN: "3s" },
+      [],
+      120_000,
+    );
     // Far above the ~100 ms bound: a call that hits this deadline shows the server did not answer in time.
     envoy = new EnvoyClient(serve.authzAddress, 2000);
   }, 180_000);

@@ -99,6 +99,8 @@ export function startServe(env: Record<string, string>, args: string[] = [], tim
   const child = launch(["serve", ...args], {
     KEYWARD_AUTHZ_LISTEN: "127.0.0.1:0",
     KEYWARD_ADMIN_LISTEN: "127.0.0.1:0",
+    // The 100 ms bound of a key lookup is for production; see test-app.ts.
+    KEYWARD_LOOKUP_TIMEOUT: "5s",
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

@@ -316,6 +316,16 @@ describe("fault settings", () => {
     expect([strict.staleIfErrorMs, strict.drainMs]).toEqual([0, 0]);
   });
 
+  it("bounds a key lookup by the store's own limit unless KEYWARD_LOOKUP_TIMEOUT says otherwise", () => {
+    expect(loadConfig({}).lookupTimeoutMs).toBeNull();
+    expect(loadConfig({ KEYWARD_LOOKUP_TIMEOUT: "150ms" }).lookupTimeoutMs).toBe(150);
+    expect(loadConfig({ KEYWARD_LOOKUP_TIMEOUT: "2s" }).lookupTimeoutMs).toBe(2000);
+    expect(configError({ KEYWARD_LOOKUP_TIMEOUT: "2m" })).toBe(
+      "KEYWARD_LOOKUP_TIMEOUT must be a duration like 100ms or 2s (at most 1m)",
+    );
+    expect(configError({ KEYWARD_LOOKUP_TIMEOUT: "0ms" })).toContain("KEYWARD_LOOKUP_TIMEOUT");
+  });
+
   it("names the setting when a duration is bad", () => {
     expect(configError({ KEYWARD_STALE_IF_ERROR: "30" })).toBe(
       "KEYWARD_STALE_IF_ERROR must be a duration like 30s, 5m or 1h, or 0",
