@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Starting an app (PGlite and both listeners) can take most of a minute on a loaded machine.
+    hookTimeout: 180_000,
     // Integration suites each start real servers on their own database; two at a time fits two cores.
     maxWorkers: 2,
   },

@@ -1,3 +1,4 @@
+import type { AuditEntry } from "../store/audit-repository.js";
 import type { MembershipRecord, UserRecord } from "../store/user-repository.js";
 import type { AuditFields, WriteDeps } from "./write-deps.js";
 
@@ -56,15 +57,7 @@ export function addMembership(deps: WriteDeps, options: MembershipOptions): Prom
     if (!user) return { kind: "no_user" };
     const membership = await tx.users.addMembership(user.id, options.companyId, now);
     if (!membership) return { kind: "exists" };
-    await tx.audit.record({
-      ...options.audit,
-      action: "membership.add",
-      keyId: null,
-      companyId: options.companyId,
-      alsoCompanies: [user.defaultCompanyId],
-      userId: user.id,
-      after: { company_id: options.companyId },
-    });
+    await tx.audit.record(membershipEvent(options, user, "membership.add"));
     await tx.keys.userTokensChanged(user.id);
     return { kind: "added", membership };
   });
@@ -79,16 +72,26 @@ export function removeMembership(deps: WriteDeps, options: MembershipOptions): P
     const user = await tx.users.find(options.userId);
     const removed = user ? await tx.users.removeMembership(user.id, options.companyId) : false;
     if (!user || !removed) return false;
-    await tx.audit.record({
-      ...options.audit,
-      action: "membership.remove",
-      keyId: null,
-      companyId: options.companyId,
-      alsoCompanies: [user.defaultCompanyId],
-      userId: user.id,
-      before: { company_id: options.companyId },
-    });
+    await tx.audit.record(membershipEvent(options, user, "membership.remove"));
     await tx.keys.userTokensChanged(user.id);
     return true;
   });
+}
+
+/** A membership's audit event, filed under the company and the user's default company. */
+function membershipEvent(
+  options: MembershipOptions,
+  user: UserRecord,
+  action: "membership.add" | "membership.remove",
+): AuditEntry {
+  const membership = { company_id: options.companyId };
+  return {
+    ...options.audit,
+    action,
+    keyId: null,
+    companyId: options.companyId,
+    alsoCompanies: [user.defaultCompanyId],
+    userId: user.id,
+    ...(action === "membership.add" ? { after: membership } : { before: membership }),
+  };
 }

@@ -1,7 +1,7 @@
-/** How a server resolved credentials so far, by `keyward_key_lookups_total` event ("query" counts database lookups). */
-export type KeyLookups = Record<"malformed" | "hit" | "negative_hit" | "query" | "throttled", number>;
+import { LOOKUP_EVENTS as EVENTS, type LookupEvent } from "../../src/metrics.js";
 
-const EVENTS = ["malformed", "hit", "negative_hit", "query", "throttled"] as const;
+/** How a server resolved credentials so far, by `keyward_key_lookups_total` event ("query" counts database lookups). */
+export type KeyLookups = Record<LookupEvent, number>;
 
 /** Reads the lookup counters from the admin listener's /metrics. */
 export async function keyLookups(adminUrl: string): Promise<KeyLookups> {

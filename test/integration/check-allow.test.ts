@@ -1,40 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  EnvoyClient,
-  leakedSecrets,
-  metadataField,
-  okHeaderOptions,
-  okHeaders,
-} from "../helpers/envoy-client.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { leakedSecrets, metadataField, okHeaderOptions, okHeaders } from "../helpers/envoy-client.js";
+import { useCheckApp } from "../helpers/harness.js";
 
 const COMPANY_PATH = "path:/v1/companies/{company}/**";
 const IDENTITY = ["x-keyward-key-id", "x-keyward-company-id", "x-keyward-scopes", "x-keyward-environment"];
 
 describe("Check allow", () => {
-  let t: TestApp;
-  let envoy: EnvoyClient;
+  const h = useCheckApp();
+  const { mint, secrets } = h;
   let startupLogLines = 0;
-  const secrets: string[] = [];
-  const mint = async (spec: Parameters<TestApp["mintKey"]>[0]) => {
-    const key = await t.mintKey(spec);
-    secrets.push(key.secret);
-    return key;
-  };
 
-  beforeAll(async () => {
-    t = await startTestApp();
-    startupLogLines = t.logs.length;
-    envoy = new EnvoyClient(t.authzAddress);
-  });
-  afterAll(async () => {
-    envoy.close();
-    await t.close();
+  beforeAll(() => {
+    startupLogLines = h.t.logs.length;
   });
 
   it("allows a bearer key and tells the upstream who called, with overwrite semantics", async () => {
     const { secret, id } = await mint({ companyId: "acme", scopes: ["candidates:read", "jobs:write"] });
-    const res = await envoy.check({
+    const res = await h.envoy.check({
       path: "/v1/companies/acme/candidates?page=2",
       headers: { authorization: `Bearer ${secret}` },
       contextExtensions: { scopes: "candidates:read", company_from: COMPANY_PATH, environment: "live" },
@@ -58,7 +40,7 @@ describe("Check allow", () => {
 
   it("puts key_id, company_id, environment and scopes in the top-level dynamic_metadata", async () => {
     const { secret, id } = await mint({ companyId: "globex", scopes: ["candidates:*"], environment: "test" });
-    const res = await envoy.check({ headers: { authorization: `Bearer ${secret}` } });
+    const res = await h.envoy.check({ headers: { authorization: `Bearer ${secret}` } });
     expect(res.status.code).toBe(0);
     expect(metadataField(res, "key_id")).toBe(id);
     expect(metadataField(res, "company_id")).toBe("globex");
@@ -69,7 +51,7 @@ describe("Check allow", () => {
 
   it("accepts the key in x-api-key and still strips both credential headers", async () => {
     const { secret, id } = await mint({ companyId: "acme", scopes: ["candidates:read"] });
-    const res = await envoy.check({
+    const res = await h.envoy.check({
       path: "/v1/companies/acme/candidates",
       headers: { "x-api-key": secret },
       contextExtensions: { scopes: "candidates:read", company_from: COMPANY_PATH },
@@ -81,21 +63,21 @@ describe("Check allow", () => {
 
   it("accepts the same key sent in both authorization and x-api-key", async () => {
     const { secret, id } = await mint({ companyId: "acme" });
-    const res = await envoy.check({ headers: { authorization: `Bearer ${secret}`, "x-api-key": secret } });
+    const res = await h.envoy.check({ headers: { authorization: `Bearer ${secret}`, "x-api-key": secret } });
     expect(res.status.code).toBe(0);
     expect(okHeaders(res)["x-keyward-key-id"]).toBe(id);
   });
 
   it("reads the bearer scheme case-insensitively", async () => {
     const { secret, id } = await mint({ companyId: "acme" });
-    const res = await envoy.check({ headers: { authorization: `bearer ${secret}` } });
+    const res = await h.envoy.check({ headers: { authorization: `bearer ${secret}` } });
     expect(res.status.code).toBe(0);
     expect(okHeaders(res)["x-keyward-key-id"]).toBe(id);
   });
 
   it("allows a key with no scopes on a route that requires none, with an empty scopes header", async () => {
     const { secret } = await mint({ companyId: "initech" });
-    const res = await envoy.check({
+    const res = await h.envoy.check({
       method: "POST",
       path: "/anything",
       headers: { authorization: `Bearer ${secret}` },
@@ -107,7 +89,7 @@ describe("Check allow", () => {
 
   it("allows the company from a header route and a matching x-keyward-company selector", async () => {
     const { secret } = await mint({ companyId: "acme", scopes: ["candidates:read"] });
-    const res = await envoy.check({
+    const res = await h.envoy.check({
       headers: { authorization: `Bearer ${secret}`, "x-tenant": "acme", "x-keyward-company": "acme" },
       contextExtensions: { scopes: "candidates:read", company_from: "header:x-tenant" },
     });
@@ -117,13 +99,13 @@ describe("Check allow", () => {
 
   it("allows a key whose expiry is still ahead", async () => {
     const { secret } = await mint({ companyId: "acme", expireTime: new Date(Date.now() + 3_600_000) });
-    const res = await envoy.check({ headers: { authorization: `Bearer ${secret}` } });
+    const res = await h.envoy.check({ headers: { authorization: `Bearer ${secret}` } });
     expect(res.status.code).toBe(0);
   });
 
   it("never writes a secret minted in this suite to a log line", () => {
     // The checks above were logged (debug level), so the search below has something to search.
-    expect(t.logs.length).toBeGreaterThan(startupLogLines);
-    expect(leakedSecrets(secrets, t.logs)).toEqual([]);
+    expect(h.t.logs.length).toBeGreaterThan(startupLogLines);
+    expect(leakedSecrets(secrets, h.t.logs)).toEqual([]);
   });
 });

@@ -1,30 +1,12 @@
 import { toJsonString } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, AuditEventSchema } from "../../src/gen/keyward/admin/v1/key_admin_pb.js";
-import {
-  AdminClients,
-  invalidFields,
-  type KeyAdminClient,
-  rpcError,
-  TRANSPORTS,
-} from "../helpers/admin-clients.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { invalidFields, type KeyAdminClient, rpcError, TRANSPORTS } from "../helpers/admin-clients.js";
+import { useAdminApp } from "../helpers/harness.js";
 
-let t: TestApp;
-let clients: AdminClients;
-let platformSecret: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  clients = new AdminClients(t.adminUrl);
-  platformSecret = (await t.mintKey({ companyId: "platform", scopes: ["platform:admin"] })).secret;
-});
-afterAll(async () => {
-  clients.close();
-  await t.close();
-});
+const h = useAdminApp();
 
 describe.each(TRANSPORTS)("ListAuditEvents over %s", (transport) => {
   const company = `au-${transport}`;
@@ -38,9 +20,9 @@ describe.each(TRANSPORTS)("ListAuditEvents over %s", (transport) => {
   let events: AuditEvent[];
 
   beforeAll(async () => {
-    const adminKey = await t.mintKey({ companyId: company, scopes: ["keys:admin"] });
+    const adminKey = await h.t.mintKey({ companyId: company, scopes: ["keys:admin"] });
     adminId = adminKey.id;
-    admin = clients.client(transport, adminKey.secret);
+    admin = h.clients.client(transport, adminKey.secret);
     secrets.push(adminKey.secret);
     startMs = Date.now();
     const created = await admin.createKey({ name: "audited", scopes: ["a:read"], metadata: { m: "1" } });
@@ -116,7 +98,7 @@ describe.each(TRANSPORTS)("ListAuditEvents over %s", (transport) => {
     const text = events.map((e) => toJsonString(AuditEventSchema, e)).join("\n");
     for (const secret of secrets) expect(text).not.toContain(secret);
     for (const id of [keyId, newKeyId, adminId]) {
-      const stored = await t.app.ctx.keys.findById(id);
+      const stored = await h.t.app.ctx.keys.findById(id);
       const hash = Buffer.from(stored?.keyHash ?? []);
       expect(hash.length).toBeGreaterThan(0);
       expect(text).not.toContain(hash.toString("hex"));
@@ -141,7 +123,7 @@ describe.each(TRANSPORTS)("ListAuditEvents over %s", (transport) => {
   });
 
   it("filters by company for a platform admin", async () => {
-    const platform = clients.client(transport, platformSecret);
+    const platform = h.platform(transport);
     const { events: mine } = await platform.listAuditEvents({ companyId: company, pageSize: 1000 });
     expect(mine.map((e) => e.id)).toEqual(events.map((e) => e.id));
     const { events: all } = await platform.listAuditEvents({ pageSize: 1000 });

@@ -1,21 +1,9 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminClients, invalidFields, type KeyAdminClient, TRANSPORTS } from "../helpers/admin-clients.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { invalidFields, type KeyAdminClient, TRANSPORTS } from "../helpers/admin-clients.js";
+import { useAdminApp } from "../helpers/harness.js";
 
-let t: TestApp;
-let clients: AdminClients;
-let platformSecret: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  clients = new AdminClients(t.adminUrl);
-  platformSecret = (await t.mintKey({ companyId: "platform", scopes: ["platform:admin"] })).secret;
-});
-afterAll(async () => {
-  clients.close();
-  await t.close();
-});
+const h = useAdminApp();
 
 /** Every key id of a listing, page after page, with the page size asked. */
 async function allPages(
@@ -41,11 +29,8 @@ describe.each(TRANSPORTS)("ListKeys over %s", (transport) => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    admin = clients.client(
-      transport,
-      (await t.mintKey({ companyId: company, scopes: ["keys:admin"] })).secret,
-    );
-    platform = clients.client(transport, platformSecret);
+    admin = await h.companyAdmin(company, transport);
+    platform = h.platform(transport);
     const make = async (name: string, init: Record<string, unknown>) => {
       const { key } = await admin.createKey({ name, ...init });
       ids[name] = key?.id ?? "";
@@ -57,7 +42,7 @@ describe.each(TRANSPORTS)("ListKeys over %s", (transport) => {
     await make("revoked", {});
     await admin.suspendKey({ keyId: ids.suspended ?? "", reason: "paused" });
     await admin.revokeKey({ keyId: ids.revoked ?? "", reason: "gone" });
-    await t.mintKey({ companyId: other, name: "other company", tags: ["blue"] });
+    await h.t.mintKey({ companyId: other, name: "other company", tags: ["blue"] });
   });
 
   const names = (keys: { id: string }[]) =>
@@ -118,12 +103,12 @@ describe.each(TRANSPORTS)("ListKeys over %s", (transport) => {
     let expected: string[];
 
     beforeAll(async () => {
-      pagedAdmin = clients.client(
+      pagedAdmin = h.clients.client(
         transport,
-        (await t.mintKey({ companyId: paged, scopes: ["keys:admin"], name: "admin" })).secret,
+        (await h.t.mintKey({ companyId: paged, scopes: ["keys:admin"], name: "admin" })).secret,
       );
       // Minted straight in the store, many share a millisecond: order must still be total and stable.
-      for (let i = 0; i < 57; i++) await t.mintKey({ companyId: paged, name: `k${i}`, tags: ["paged"] });
+      for (let i = 0; i < 57; i++) await h.t.mintKey({ companyId: paged, name: `k${i}`, tags: ["paged"] });
       expected = (await pagedAdmin.listKeys({ tag: "paged", pageSize: 1000 })).keys.map((k) => k.id);
     });
 
@@ -218,7 +203,7 @@ describe.each(TRANSPORTS)("ListKeys over %s", (transport) => {
 
     it("refuses a page token issued to another caller", async () => {
       const { nextPageToken } = await pagedAdmin.listKeys({ companyId: paged, pageSize: 5 });
-      const platform = clients.client(transport, platformSecret);
+      const platform = h.platform(transport);
       expect(
         await invalidFields(platform.listKeys({ companyId: paged, pageSize: 5, pageToken: nextPageToken })),
       ).toEqual(["page_token"]);

@@ -1,7 +1,6 @@
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  AdminClients,
   type KeyAdminClient,
   postConnectJson,
   rpcError,
@@ -9,23 +8,11 @@ import {
   violatedFields,
 } from "../helpers/admin-clients.js";
 import { EnvoyClient } from "../helpers/envoy-client.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { useAdminApp } from "../helpers/harness.js";
 
 const DAY_S = 86_400n;
 
-let t: TestApp;
-let clients: AdminClients;
-let platformSecret: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  clients = new AdminClients(t.adminUrl);
-  platformSecret = (await t.mintKey({ companyId: "val-root", scopes: ["platform:admin"] })).secret;
-});
-afterAll(async () => {
-  clients.close();
-  await t.close();
-});
+const h = useAdminApp();
 
 /**
  * The call failed with INVALID_ARGUMENT naming exactly `fields` in its BadRequest details and its message,
@@ -49,11 +36,8 @@ describe.each(TRANSPORTS)("bad input over %s", (transport) => {
   let keyId: string;
 
   beforeAll(async () => {
-    admin = clients.client(
-      transport,
-      (await t.mintKey({ companyId: company, scopes: ["keys:admin"] })).secret,
-    );
-    root = clients.client(transport, platformSecret);
+    admin = await h.companyAdmin(company, transport);
+    root = h.platform(transport);
     keyId = (await admin.createKey({ name: "target" })).key?.id ?? "";
   });
 
@@ -436,7 +420,7 @@ describe("a body over 1 MiB", () => {
   const sizes = [1_100_000, 2_000_000, 3_000_000];
 
   it("is refused as RESOURCE_EXHAUSTED over gRPC and h2c, and the listener keeps serving", async () => {
-    const admin = clients.client("grpc-h2c", platformSecret);
+    const admin = h.platform("grpc-h2c");
     for (const size of sizes) {
       const err = await rpcError(admin.createKey({ companyId: "val-big", name: "x".repeat(size) }));
       expect(Code[err.code]).toBe("ResourceExhausted");
@@ -447,15 +431,15 @@ describe("a body over 1 MiB", () => {
   it("is refused as resource_exhausted to a curl-style Connect JSON POST, and the listener keeps serving", async () => {
     for (const size of sizes) {
       const res = await postConnectJson(
-        t.adminUrl,
+        h.t.adminUrl,
         "CreateKey",
         { companyId: "val-big", name: "x".repeat(size) },
-        platformSecret,
+        h.platformSecret,
       );
       expect(res.status).toBe(429);
       expect(res.body).toMatchObject({ code: "resource_exhausted" });
     }
-    const list = await postConnectJson(t.adminUrl, "ListKeys", { companyId: "val-big" }, platformSecret);
+    const list = await postConnectJson(h.t.adminUrl, "ListKeys", { companyId: "val-big" }, h.platformSecret);
     expect(list).toMatchObject({ status: 200, body: {} });
     expect((list.body as { keys?: unknown[] }).keys ?? []).toEqual([]);
   });
@@ -484,9 +468,9 @@ describe("injection strings", () => {
   let envoy: EnvoyClient;
 
   beforeAll(async () => {
-    adminSecret = (await t.mintKey({ companyId: "inject-co", scopes: ["keys:admin"] })).secret;
-    admin = clients.client("grpc-h2c", adminSecret);
-    envoy = new EnvoyClient(t.authzAddress);
+    adminSecret = (await h.t.mintKey({ companyId: "inject-co", scopes: ["keys:admin"] })).secret;
+    admin = h.clients.client("grpc-h2c", adminSecret);
+    envoy = new EnvoyClient(h.t.authzAddress);
   });
   afterAll(() => envoy.close());
 
@@ -500,7 +484,7 @@ describe("injection strings", () => {
     const got = await admin.getKey({ keyId: id });
     expect(got.name).toBe(name);
     expect(got.metadata).toEqual(metadata);
-    const json = await postConnectJson(t.adminUrl, "GetKey", { keyId: id }, adminSecret);
+    const json = await postConnectJson(h.t.adminUrl, "GetKey", { keyId: id }, adminSecret);
     expect(json.body).toMatchObject({ name, metadata });
     const updated = await admin.updateKey({
       key: { id, name: `${name.slice(0, 100)}!` },

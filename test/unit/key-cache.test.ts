@@ -51,7 +51,7 @@ describe("KeyCache expiry", () => {
     c.set("d1", key({ id: "key_a" }), c.generation);
     for (let i = 0; i < 9; i++) {
       clock.now += 100;
-      expect(c.get("d1")).toBeDefined();
+      expect(c.get("d1")?.id).toBe("key_a");
     }
     clock.now += 100;
     expect(c.get("d1")).toBeUndefined();
@@ -74,7 +74,7 @@ describe("KeyCache bounds", () => {
     for (const n of [1, 2, 3]) c.set(`d${n}`, key({ id: `key_${n}` }), c.generation);
     // Touch d1 so d2 becomes the least recently used.
     clock.now += 1000;
-    expect(c.get("d1")).toBeDefined();
+    expect(c.get("d1")?.id).toBe("key_1");
     c.set("d4", key({ id: "key_4" }), c.generation);
     expect(c.size.positive).toBe(3);
     expect(c.get("d2")).toBeUndefined();
@@ -87,7 +87,7 @@ describe("KeyCache bounds", () => {
     const { c, clock } = cache({ maxEntries: 3 });
     for (const n of [1, 2, 3]) c.set(`d${n}`, key({ id: `key_${n}` }), c.generation);
     clock.now += 999;
-    expect(c.get("d1")).toBeDefined();
+    expect(c.get("d1")?.id).toBe("key_1");
     c.set("d4", key({ id: "key_4" }), c.generation);
     expect(c.get("d1")).toBeUndefined();
     expect(c.get("d2")?.id).toBe("key_2");

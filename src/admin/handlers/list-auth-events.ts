@@ -7,13 +7,10 @@ import {
   type ListAuthEventsResponse,
   ListAuthEventsResponseSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
-import { Violations } from "../../keys/validation.js";
-import { callerOf } from "../caller.js";
-import { invalidArgument, permissionDenied } from "../errors.js";
-import { pageOf, pagePosition, pageSize } from "../paging.js";
-import { canManage, companyScope, isPlatform } from "../principal.js";
-import { timestampInput } from "../request-input.js";
-import { visibleKey } from "../visible-key.js";
+import { permissionDenied } from "../errors.js";
+import { eventListing } from "../event-listing.js";
+import { pageOf } from "../paging.js";
+import { isPlatform } from "../principal.js";
 
 /**
  * ListAuthEvents: the aggregated authentication audit, newest first. A company admin sees its own keys' events;
@@ -21,32 +18,16 @@ import { visibleKey } from "../visible-key.js";
  */
 export function listAuthEventsHandler(ctx: AppContext) {
   return async (req: ListAuthEventsRequest, hctx: HandlerContext): Promise<ListAuthEventsResponse> => {
-    const caller = callerOf(hctx);
-    const { principal } = caller;
-    const v = new Violations();
-    const limit = pageSize(v, req.pageSize);
-    const since = req.startTime ? timestampInput(v, "start_time", req.startTime) : null;
-    const until = req.endTime ? timestampInput(v, "end_time", req.endTime) : null;
-    if (req.outcome.length > 64) v.add("outcome", "must be at most 64 characters");
-    if (req.sourceIp.length > 64) v.add("source_ip", "must be at most 64 characters");
-    if (req.sourceIp && !isPlatform(principal))
-      throw permissionDenied("only platform admins read events by source IP");
-    const companyId = companyScope(principal, req.companyId);
-    const filter = {
-      keyId: req.keyId || undefined,
-      companyId,
-      sourceIp: req.sourceIp || undefined,
-      outcome: req.outcome || undefined,
-      since: since ?? undefined,
-      until: until ?? undefined,
-    };
-    const scope = JSON.stringify(["auth", principal, filter]);
-    const position = pagePosition(ctx.pageTokens, v, scope, req.pageToken, 1);
-    if (!v.ok) throw invalidArgument(v.list);
-    if (req.keyId) await visibleKey(ctx, caller, req.keyId);
-    if (companyId !== undefined && !canManage(principal, companyId))
-      return create(ListAuthEventsResponseSchema, {});
-    const rows = await ctx.trafficStore.authEvents({ ...filter, beforeId: position?.[0], limit: limit + 1 });
+    const listing = await eventListing(ctx, hctx, req, "auth", (v, principal) => {
+      if (req.outcome.length > 64) v.add("outcome", "must be at most 64 characters");
+      if (req.sourceIp.length > 64) v.add("source_ip", "must be at most 64 characters");
+      if (req.sourceIp && !isPlatform(principal))
+        throw permissionDenied("only platform admins read events by source IP");
+      return { sourceIp: req.sourceIp || undefined, outcome: req.outcome || undefined };
+    });
+    if (!listing) return create(ListAuthEventsResponseSchema, {});
+    const { filter, limit, scope, beforeId } = listing;
+    const rows = await ctx.trafficStore.authEvents({ ...filter, beforeId, limit: limit + 1 });
     const page = pageOf(ctx.pageTokens, scope, rows, limit, (last) => [last.id]);
     return create(ListAuthEventsResponseSchema, {
       events: page.items.map((e) => ({
