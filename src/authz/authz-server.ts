@@ -1,22 +1,17 @@
-import { toBinary } from "@bufbuild/protobuf";
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { ListenAddress } from "../config.js";
-import {
-  Authorization,
-  type CheckResponse,
-  CheckResponseSchema,
-} from "../gen/envoy/service/auth/v3/external_auth_pb.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { grpcMethod } from "../rpc/grpc-js.js";
-import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
+import { GrpcStatus } from "../rpc/grpc-wire.js";
 import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
-import { readCheckRequest } from "./check-request-reader.js";
-import type { CheckRequestView } from "./check-request-view.js";
-import { denyResponse } from "./check-response.js";
 import type { CheckService } from "./check-service.js";
-import { deny } from "./decision.js";
+import { CHECK_PATH, checkMethod } from "./transport/check-method.js";
+import type { StreamingAnswer } from "./transport/grpc-answer.js";
+import { type GrpcMethod, grpcRouter } from "./transport/grpc-router.js";
+import { type H2cListener, listenH2c, type StreamHandler } from "./transport/h2c-listener.js";
+import { healthMethods } from "./transport/health-methods.js";
+import { type ConnectionHandler, notFoundConnections } from "./transport/http1-connections.js";
+import { reflectionMethods } from "./transport/reflection-method.js";
 
 /** What the authz listener serves. */
 export interface AuthzServerOptions {
@@ -26,92 +21,53 @@ export interface AuthzServerOptions {
   reflection: ReflectionIndex;
   logger: Logger;
   metrics: Metrics;
+  /** Connections that are not h2c (HTTP/1.1); a 404 to every request when absent. */
+  http1?: ConnectionHandler;
+  /** HTTP/2 streams that are not gRPC (content type not `application/grpc…`); 415 when absent. */
+  http2?: StreamHandler;
+  /** Overrides the keepalive timing (tests). */
+  keepalive?: { idleMs: number; timeoutMs: number };
 }
 
-const UNDECODABLE = deny("unsupported_request", { message: "The check request could not be decoded." });
-
 /**
- * Stands in for a request that did not decode. grpc-js reads a null or undefined request as "no message" and
- * fails the call, which Envoy would treat as an outage; a marker object reaches the handler instead.
+ * The Envoy-facing listener: ext_authz Check, health and reflection over gRPC on h2c, served by Keyward's own
+ * lean server on node:http2, with room on the same port for HTTP/1.1 and non-gRPC HTTP/2 requests.
  */
-const NOT_DECODED = Symbol("not decoded");
-type Decoded = CheckRequestView | { [NOT_DECODED]: true };
-
-/**
- * Largest Check accepted. Envoy's request headers can reach 8 MiB (max_request_headers_kb), plus a buffered
- * body when with_request_body is on; anything that large should still get a denial, not a transport error.
- */
-const MAX_CHECK_BYTES = 32 * 1024 * 1024;
-
-/** The Envoy-facing listener: ext_authz Check, health and reflection over gRPC (h2c) on grpc-js. */
 export class AuthzServer {
   private constructor(
-    private readonly server: Server,
-    readonly port: number,
+    private readonly listener: H2cListener,
+    /** Watch and reflection streams still running: ended with UNAVAILABLE on shutdown. */
+    private readonly open: Set<StreamingAnswer>,
   ) {}
 
-  static async start(options: AuthzServerOptions): Promise<AuthzServer> {
-    const server = new Server({ "grpc.max_receive_message_length": MAX_CHECK_BYTES });
-    const [checkMethod] = Authorization.methods;
-    if (!checkMethod) throw new Error("Authorization service has no Check method");
-    const definition = {
-      ...grpcMethod(checkMethod),
-      // Shared answers arrive already encoded (see EncodedResponses).
-      responseSerialize: (m: CheckResponse | Buffer): Buffer =>
-        Buffer.isBuffer(m) ? m : Buffer.from(toBinary(CheckResponseSchema, m)),
-      // Only the fields a decision needs are read (see CheckRequestView). A request that does not decode is
-      // answered with a denial, not an RPC error Envoy would read as an outage.
-      requestDeserialize: (b: Buffer): Decoded => readCheckRequest(b) ?? { [NOT_DECODED]: true },
-    };
-    server.addService(
-      { Check: definition },
-      {
-        Check(
-          call: ServerUnaryCall<Decoded, CheckResponse | Buffer>,
-          callback: sendUnaryData<CheckResponse | Buffer>,
-        ) {
-          if (NOT_DECODED in call.request) {
-            callback(null, denyResponse(UNDECODABLE));
-            return;
-          }
-          const fail = (err: unknown) => {
-            options.metrics.checkErrors.inc();
-            options.logger.error({ err }, "check failed");
-            callback({ code: status.UNAVAILABLE, details: "authorization backend unavailable" });
-          };
-          try {
-            const answer = options.check.check(call.request);
-            if (answer instanceof Promise) answer.then((response) => callback(null, response), fail);
-            else callback(null, answer);
-          } catch (err) {
-            fail(err);
-          }
-        },
-      },
-    );
-    addHealthService(server, options.health);
-    addReflectionService(server, options.reflection);
-    const port = await new Promise<number>((resolve, reject) => {
-      const { host, port } = options.listen;
-      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      );
-    });
-    return new AuthzServer(server, port);
+  get port(): number {
+    return this.listener.port;
   }
 
-  /** Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cuts the rest. */
-  async close(graceMs = 5000): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+  static async start(options: AuthzServerOptions): Promise<AuthzServer> {
+    const open = new Set<StreamingAnswer>();
+    const methods = new Map<string, GrpcMethod>([
+      [CHECK_PATH, checkMethod(options)],
+      ...healthMethods(options.health, open),
+      ...reflectionMethods(options.reflection, open),
+    ]);
+    const listener = await listenH2c({
+      listen: options.listen,
+      onStream: grpcRouter(methods, options.http2),
+      http1: options.http1 ?? notFoundConnections(),
+      ...(options.keepalive ? { keepalive: options.keepalive } : {}),
     });
+    return new AuthzServer(listener, open);
+  }
+
+  /**
+   * Graceful stop: GOAWAY on every connection, so clients send new calls elsewhere; calls in flight are
+   * answered; open Watch and reflection streams end with UNAVAILABLE; whatever is left after `graceMs` is cut.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    const closing = this.listener.close(graceMs);
+    for (const answer of [...this.open]) answer.end(GrpcStatus.UNAVAILABLE, "server shutting down");
+    this.open.clear();
+    await closing;
   }
 }

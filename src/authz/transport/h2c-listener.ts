@@ -1,0 +1,131 @@
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import type { ListenAddress } from "../../config.js";
+import type { ConnectionHandler } from "./http1-connections.js";
+import {
+  AUTHZ_HTTP2_SETTINGS,
+  CONNECTION_WINDOW_BYTES,
+  FIRST_BYTES_TIMEOUT_MS,
+  KEEPALIVE,
+} from "./http2-settings.js";
+
+/** Receives every HTTP/2 stream of every h2c connection. */
+export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+
+/** What the port serves: h2c streams, and a handler for connections that speak anything else. */
+export interface H2cListenerOptions {
+  listen: ListenAddress;
+  onStream: StreamHandler;
+  http1: ConnectionHandler;
+  /** Overrides the keepalive timing (tests). */
+  keepalive?: { idleMs: number; timeoutMs: number };
+}
+
+/** A listening port serving h2c (prior knowledge) and, beside it, whatever else `http1` speaks. */
+export interface H2cListener {
+  port: number;
+  /** Open HTTP/2 connections. */
+  readonly sessionCount: number;
+  /**
+   * Stops accepting connections and sends GOAWAY on every open one: calls in flight finish, new ones go
+   * elsewhere. Whatever is still open after `graceMs` is cut.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+/** "PRI " tells the preface from every HTTP/1.1 request line ("POST", "PUT", "PATCH" share its "P"). */
+const DECISIVE_BYTES = 4;
+
+/**
+ * One TCP port, routed by each connection's first bytes: the HTTP/2 preface goes to Node's HTTP/2 server
+ * on the raw socket (the bytes already read are put back, and Node's HTTP/2 session reads them first), so
+ * h2c streams run on the native socket with no wrapper; anything else goes to `http1`.
+ */
+export async function listenH2c(options: H2cListenerOptions): Promise<H2cListener> {
+  const h2 = http2.createServer(AUTHZ_HTTP2_SETTINGS);
+  h2.on("stream", options.onStream);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+  });
+  const sniffing = new Set<net.Socket>();
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
+    sniffing.add(socket);
+    routeByFirstBytes(socket, (isH2) => {
+      sniffing.delete(socket);
+      if (isH2) h2.emit("connection", socket);
+      else options.http1.accept(socket);
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(options.listen.port, options.listen.host, () =>
+      resolve((tcp.address() as net.AddressInfo).port),
+    );
+  });
+  const keepalive = startKeepalive(sessions, options.keepalive ?? KEEPALIVE);
+  return {
+    port,
+    get sessionCount() {
+      return sessions.size;
+    },
+    async close(graceMs) {
+      clearInterval(keepalive);
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const socket of sniffing) socket.destroy();
+      for (const session of sessions) session.close();
+      const http1 = options.http1.close(graceMs);
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([closed, grace]);
+      for (const session of sessions) session.destroy();
+      await Promise.all([closed, http1]);
+    },
+  };
+}
+
+/** Reads until the first bytes decide the protocol, then puts them back and hands the paused socket on. */
+function routeByFirstBytes(socket: net.Socket, route: (isH2: boolean) => void): void {
+  let head: Buffer = Buffer.alloc(0);
+  const onTimeout = () => socket.destroy();
+  const onError = () => socket.destroy();
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const n = Math.min(head.length, PREFACE.length);
+    const matches = head.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (matches && head.length < DECISIVE_BYTES) return;
+    socket.off("data", onData);
+    socket.off("timeout", onTimeout);
+    socket.setTimeout(0);
+    socket.pause();
+    socket.unshift(head);
+    route(matches);
+  };
+  socket.on("error", onError);
+  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, onTimeout);
+  socket.on("data", onData);
+}
+
+/**
+ * Pings every connection each `idleMs`; one that does not answer within `timeoutMs` is a peer that went
+ * away without closing (a crashed host, a dropped NAT entry), and is dropped.
+ */
+function startKeepalive(
+  sessions: Set<http2.ServerHttp2Session>,
+  timing: { idleMs: number; timeoutMs: number },
+): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    for (const session of sessions) {
+      if (session.closed || session.destroyed) continue;
+      const dead = setTimeout(() => session.destroy(), timing.timeoutMs).unref();
+      const sent = session.ping((err) => {
+        clearTimeout(dead);
+        if (err && !session.destroyed) session.destroy();
+      });
+      if (!sent) clearTimeout(dead);
+    }
+  }, timing.idleMs);
+  return timer.unref();
+}

@@ -1,0 +1,49 @@
+import * as http from "node:http";
+import type * as net from "node:net";
+
+/**
+ * A second protocol on the authz port: it receives every connection that does not open with the HTTP/2
+ * preface, paused, with the bytes already read put back.
+ */
+export interface ConnectionHandler {
+  accept(socket: net.Socket): void;
+  /** Stops taking requests; busy connections get up to `graceMs` to finish. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Serves `listener` (a plain Node HTTP/1.1 request listener) on the connections handed over. */
+export function httpConnections(listener: http.RequestListener): ConnectionHandler {
+  const server = http.createServer(listener);
+  const sockets = new Set<net.Socket>();
+  return {
+    accept(socket) {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      server.emit("connection", socket);
+      socket.resume();
+    },
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const deadline = Date.now() + graceMs;
+        // Keep-alive sockets go as soon as they are idle; whatever is still busy after the grace is cut.
+        const sweep = () => {
+          server.closeIdleConnections();
+          if (Date.now() >= deadline) for (const socket of sockets) socket.destroy();
+          if (sockets.size === 0) {
+            clearInterval(timer);
+            resolve();
+          }
+        };
+        const timer = setInterval(sweep, 20);
+        sweep();
+      }),
+  };
+}
+
+/** What the authz port says to HTTP/1.1 until a handler is plugged in: 404 to every request. */
+export function notFoundConnections(): ConnectionHandler {
+  return httpConnections((_req, res) => {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+    res.end("not found: this port serves gRPC over h2c\n");
+  });
+}
