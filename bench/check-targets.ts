@@ -1,3 +1,4 @@
+import type { BareServerInfo } from "./bare-server.js";
 import { benchCheckRequest, writeRequestBody } from "./check-request.js";
 import { type BenchChild, type ChildPool, startChild } from "./child-process.js";
 import { grpcCheck, notAllowed } from "./grpc-check.js";
@@ -8,8 +9,9 @@ import { BenchAbort, type CheckTargets } from "./scenario.js";
 const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
 
 /**
- * Starts Keyward and the null handler, writes the framed request, and proves with one real grpc-js call
- * to each that it ALLOWs that request: a bench of denials would measure the wrong path.
+ * Starts Keyward and the baselines, writes the framed request, and proves with one real grpc-js call to each
+ * that it answers that request (Keyward and the null handlers with an ALLOW: a bench of denials would
+ * measure the wrong path; the bare server with its empty CheckResponse).
  */
 export async function startCheckTargets(
   pool: ChildPool,
@@ -19,10 +21,11 @@ export async function startCheckTargets(
   const started = performance.now();
   const startNull = (name: string, options: NullServerOptions) =>
     pool.add(startChild<NullServerInfo>(name, "./null-server.ts", options));
-  const [keyward, nul, nullDecode] = await Promise.all([
+  const [keyward, nul, nullDecode, bare] = await Promise.all([
     startKeyward(),
     startNull("null", { decode: false }),
     startNull("null-decode", { decode: true }),
+    pool.add(startChild<BareServerInfo>("bare", "./bare-server.ts", {})),
   ]).catch((err: unknown) => {
     throw new BenchAbort(`the servers did not start: ${err instanceof Error ? err.message : String(err)}`);
   });
@@ -37,8 +40,11 @@ export async function startCheckTargets(
     if (why)
       throw new BenchAbort(`${name} does not ALLOW the bench request (${why}); nothing would be measured`);
   }
+  const empty = await grpcCheck(bare.info.authzPort, request);
+  if (empty.status !== undefined || empty.httpResponse.case !== undefined)
+    throw new BenchAbort("bare does not answer the bench request with an empty CheckResponse");
   console.log(
-    `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, null-decode pid ${nullDecode.pid} on :${nullDecode.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW`,
+    `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, null-decode pid ${nullDecode.pid} on :${nullDecode.info.authzPort}, bare pid ${bare.pid} on :${bare.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW (bare: empty answer)`,
   );
   const url = (port: number) => `http://127.0.0.1:${port}${CHECK_PATH}`;
   return {
@@ -48,8 +54,15 @@ export async function startCheckTargets(
       url: url(keyward.info.authzPort),
       bodyFile: body.file,
       adminPort: keyward.info.adminPort,
+      server: keyward,
     },
-    null: { name: "null", url: url(nul.info.authzPort), bodyFile: body.file },
-    nullDecode: { name: "null-decode", url: url(nullDecode.info.authzPort), bodyFile: body.file },
+    null: { name: "null", url: url(nul.info.authzPort), bodyFile: body.file, server: nul },
+    nullDecode: {
+      name: "null-decode",
+      url: url(nullDecode.info.authzPort),
+      bodyFile: body.file,
+      server: nullDecode,
+    },
+    bare: { name: "bare", url: url(bare.info.authzPort), bodyFile: body.file, server: bare },
   };
 }

@@ -29,7 +29,7 @@ export type ReplyMessage =
   | { kind: "reply"; id: number; ok: true; result: unknown }
   | { kind: "reply"; id: number; ok: false; error: string };
 
-/** Operations a child serves; `stop` is always there. */
+/** Operations a child serves; `stop` and `cpuUsage` (the process's CPU time so far, µs) are always there. */
 export type ChildHandlers = Record<string, (args: never) => Promise<unknown>>;
 
 /** What a child entry provides: its startup info, its operations and how it shuts down. */
@@ -65,7 +65,7 @@ export async function serveParent<Info>(start: () => Promise<ChildServer<Info>>)
   process.on("SIGTERM", () => void stop().finally(() => process.exit(0)));
   process.on("message", (raw: RequestMessage) => {
     if (raw?.kind !== "request") return;
-    const handler = raw.op === "stop" ? stop : server.handlers[raw.op];
+    const handler = raw.op === "stop" ? stop : raw.op === "cpuUsage" ? cpuMicros : server.handlers[raw.op];
     const reply = (m: ReplyMessage) => {
       if (process.connected) send(m);
     };
@@ -80,4 +80,10 @@ export async function serveParent<Info>(start: () => Promise<ChildServer<Info>>)
     );
   });
   send({ kind: "ready", info: server.info } satisfies ReadyMessage<Info>);
+}
+
+/** User plus system CPU time this process has used, in microseconds. */
+async function cpuMicros(): Promise<number> {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }

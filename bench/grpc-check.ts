@@ -4,7 +4,7 @@ import {
   type CheckRequest,
   type CheckResponse,
 } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
-import { grpcMethod } from "../src/rpc/grpc-js.js";
+import { grpcMethod } from "./grpc-js-method.js";
 
 /** Sends one real Check over grpc-js (the way Envoy calls it) and returns the answer. */
 export async function grpcCheck(

@@ -10,6 +10,8 @@ export interface Measurement {
   requests: number;
   reqPerSec: number;
   latency: LatencyStats | null;
+  /** The server process's CPU time per request during the run, in microseconds. */
+  cpuUsPerRequest: number;
   /** Why the figures cannot be trusted, or null. */
   problem: string | null;
 }
@@ -49,6 +51,7 @@ export async function warmUp(ctx: BenchContext, target: Target): Promise<number>
 export async function measure(ctx: BenchContext, target: Target, spec: MeasureSpec): Promise<Measurement> {
   const { settings } = ctx;
   const before = target.adminPort ? await checkOutcomes(target.adminPort) : null;
+  const cpuBefore = await target.server.call<number>("cpuUsage");
   const result = await runH2load({
     url: target.url,
     bodyFile: target.bodyFile,
@@ -60,6 +63,7 @@ export async function measure(ctx: BenchContext, target: Target, spec: MeasureSp
     logFile: join(ctx.tmpDir, `run-${++runNumber}-${target.name}.log`),
     timeoutMs: Math.max(30_000, spec.expectedSec * 4000),
   });
+  const cpuUsPerRequest = ((await target.server.call<number>("cpuUsage")) - cpuBefore) / spec.requests;
   const problems: string[] = [];
   if (result.succeeded !== spec.requests) {
     problems.push(
@@ -81,6 +85,7 @@ export async function measure(ctx: BenchContext, target: Target, spec: MeasureSp
     requests: spec.requests,
     reqPerSec: result.reqPerSec,
     latency: result.latency,
+    cpuUsPerRequest,
     problem: problems.length > 0 ? `${target.name}: ${problems.join("; ")}` : null,
   };
 }

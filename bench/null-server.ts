@@ -12,8 +12,8 @@ import { toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { allowResponse } from "../src/authz/check-response.js";
 import { Authorization, CheckResponseSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
-import { grpcMethod } from "../src/rpc/grpc-js.js";
 import { childOptions, serveParent } from "./child-protocol.js";
+import { grpcMethod } from "./grpc-js-method.js";
 
 /** How the parent wants the baseline. */
 export interface NullServerOptions {

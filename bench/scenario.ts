@@ -11,11 +11,13 @@ export interface Target {
   bodyFile: string;
   /** Keyward only: its admin port, to read outcome counters and prove the measured answers were allows. */
   adminPort?: number;
+  /** The server's process, to read its CPU time around a run. */
+  server: BenchChild<unknown>;
 }
 
 /**
- * The servers the Check scenarios compare: Keyward, the null handler that does not decode requests (the
- * transport's floor), and the null handler that decodes them in full with protobuf-es first.
+ * The servers the Check scenarios compare: Keyward; two null handlers on grpc-js, one that does not decode
+ * requests and one that decodes them in full with protobuf-es first; and a bare node:http2 server.
  */
 export interface CheckTargets {
   keyward: Target;
@@ -23,6 +25,8 @@ export interface CheckTargets {
   keywardServer: BenchChild<KeywardServerInfo>;
   null: Target;
   nullDecode: Target;
+  /** A bare node:http2 server answering an empty CheckResponse, no gRPC library: the floor of node:http2. */
+  bare: Target;
 }
 
 /** What every scenario gets: the settings, servers started on first use, and results earlier scenarios left. */

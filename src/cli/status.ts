@@ -1,14 +1,7 @@
-import { create } from "@bufbuild/protobuf";
-import { credentials, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { type ListenAddress, loadConfig } from "../config.js";
-import {
-  Health,
-  HealthCheckRequestSchema,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-} from "../gen/grpc/health/v1/health_pb.js";
-import { grpcService } from "../rpc/grpc-js.js";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { parseFlags } from "./args.js";
+import { probeHealth } from "./health-probe.js";
 
 export const STATUS_HELP = `Usage: keyward status [--authz-listen HOST:PORT] [--admin-listen HOST:PORT]
 
@@ -42,35 +35,14 @@ function target(a: ListenAddress): string {
   return show({ host, port: a.port });
 }
 
-interface HealthClient {
-  Check(
-    req: unknown,
-    options: { deadline: number },
-    callback: (err: Error | null, value?: HealthCheckResponse) => void,
-  ): void;
-  close(): void;
-}
-
 async function authzStatus(a: ListenAddress): Promise<{ up: boolean; line: string }> {
-  const Client = makeGenericClientConstructor(grpcService(Health), "Health");
-  const client = new Client(target(a), credentials.createInsecure()) as unknown as HealthClient;
-  try {
-    const res = await new Promise<HealthCheckResponse>((resolve, reject) =>
-      client.Check(create(HealthCheckRequestSchema, {}), { deadline: Date.now() + 2000 }, (err, value) =>
-        err || !value ? reject(err) : resolve(value),
-      ),
-    );
-    const serving = res.status === ServingStatus.SERVING;
-    if (serving) return { up: true, line: "up (serving)" };
-    return {
-      up: false,
-      line: `up but ${ServingStatus[res.status]}: Checks cannot be answered (database unavailable, or shutting down)`,
-    };
-  } catch {
-    return { up: false, line: "down (no answer)" };
-  } finally {
-    client.close();
-  }
+  const res = await probeHealth(target(a), 2000);
+  if (!res.ok) return { up: false, line: "down (no answer)" };
+  if (res.status === ServingStatus.SERVING) return { up: true, line: "up (serving)" };
+  return {
+    up: false,
+    line: `up but ${ServingStatus[res.status]}: Checks cannot be answered (database unavailable, or shutting down)`,
+  };
 }
 
 async function adminStatus(a: ListenAddress): Promise<{ up: boolean; line: string }> {

@@ -1,5 +1,5 @@
-import { type DescMethod, type DescService, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { type DescMethod, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { MethodDefinition } from "@grpc/grpc-js";
 
 /** A grpc-js method definition whose (de)serializers are protobuf-es's, for one method of a service. */
 export function grpcMethod(method: DescMethod, path?: string): MethodDefinition<unknown, unknown> {
@@ -13,16 +13,4 @@ export function grpcMethod(method: DescMethod, path?: string): MethodDefinition<
     responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
     originalName: method.localName,
   };
-}
-
-/**
- * A grpc-js service definition for a protobuf-es service. `typeName` serves the same messages under another
- * service name (gRPC reflection v1alpha is wire-identical to v1).
- */
-export function grpcService(service: DescService, typeName = service.typeName): ServiceDefinition {
-  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
-  for (const method of service.methods) {
-    definition[method.name] = grpcMethod(method, `/${typeName}/${method.name}`);
-  }
-  return definition as ServiceDefinition;
 }
