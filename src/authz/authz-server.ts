@@ -65,9 +65,14 @@ export class AuthzServer {
    * answered; open Watch and reflection streams end with UNAVAILABLE; whatever is left after `graceMs` is cut.
    */
   async close(graceMs = 5000): Promise<void> {
+    await this.drain(graceMs);
+  }
+
+  /** `close`, telling how many HTTP/2 connections still had calls open after `graceMs` and had to be cut. */
+  drain(graceMs: number): Promise<number> {
     const closing = this.listener.close(graceMs);
     for (const answer of [...this.open]) answer.end(GrpcStatus.UNAVAILABLE, "server shutting down");
     this.open.clear();
-    await closing;
+    return closing;
   }
 }

@@ -201,6 +201,11 @@ const checkMethod = definition["envoy.service.auth.v3.Authorization"] as unknown
   Check: { requestSerialize: (r: unknown) => Buffer; responseDeserialize: (b: Buffer) => EnvoyResponse };
 };
 
+/** A CheckResponse's bytes decoded with Envoy's own definitions. */
+export function decodeCheckResponse(bytes: Buffer): EnvoyResponse {
+  return checkMethod.Check.responseDeserialize(bytes);
+}
+
 /** The CheckRequest Envoy would send for `r`, encoded with Envoy's own definitions. */
 export function encodeCheckRequest(r: EnvoyRequest): Buffer {
   return checkMethod.Check.requestSerialize(envoyCheckRequest(r));

@@ -28,9 +28,9 @@ export interface H2cListener {
   readonly sessionCount: number;
   /**
    * Stops accepting connections and sends GOAWAY on every open one: calls in flight finish, new ones go
-   * elsewhere. Whatever is still open after `graceMs` is cut.
+   * elsewhere. Whatever is still open after `graceMs` is cut; resolves to the number of connections cut.
    */
-  close(graceMs: number): Promise<void>;
+  close(graceMs: number): Promise<number>;
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -80,8 +80,10 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
       const http1 = options.http1.close(graceMs);
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([closed, grace]);
+      const cut = sessions.size;
       for (const session of sessions) session.destroy();
       await Promise.all([closed, http1]);
+      return cut;
     },
   };
 }
