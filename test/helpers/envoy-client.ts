@@ -116,13 +116,17 @@ export class EnvoyClient {
   /** Every response this client received, so a suite can inspect all its denials at the end. */
   readonly responses: EnvoyResponse[] = [];
 
-  /** `deadlineMs` bounds each call: past it the call fails DEADLINE_EXCEEDED on the client's side. */
+  /**
+   * `deadlineMs` bounds each call: past it the call fails DEADLINE_EXCEEDED on the client's side.
+   * `channelOptions` go to grpc-js as they are (keepalive, compression).
+   */
   constructor(
     address: string,
     private readonly deadlineMs = 5000,
+    channelOptions: grpc.ChannelOptions = {},
   ) {
     const Ctor = loaded.envoy.service.auth.v3.Authorization;
-    this.client = new Ctor(address, grpc.credentials.createInsecure()) as grpc.Client &
+    this.client = new Ctor(address, grpc.credentials.createInsecure(), channelOptions) as grpc.Client &
       Record<string, unknown>;
   }
 

@@ -80,7 +80,8 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
       const http1 = options.http1.close(graceMs);
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([closed, grace]);
-      const cut = sessions.size;
+      // A session that ended its last stream is destroyed at once, but says "close" a tick later.
+      const cut = [...sessions].filter((session) => !session.destroyed).length;
       for (const session of sessions) session.destroy();
       await Promise.all([closed, http1]);
       return cut;
