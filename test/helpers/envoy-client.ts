@@ -270,6 +270,58 @@ export async function healthCheck(address: string, service: string): Promise<str
   return SERVING_STATUS[res[1] as number] ?? String(res[1]);
 }
 
+/** A running grpc.health.v1.Health/Watch: every status heard so far, and how the call ended. */
+export interface HealthWatch {
+  statuses: string[];
+  /** Resolves with the call's final status code (0 when it ended cleanly). */
+  ended: Promise<number>;
+  /** Resolves once `statuses` has `n` entries. */
+  heard(n: number): Promise<void>;
+  cancel(): void;
+}
+
+/** grpc.health.v1.Health/Watch for `service` from a grpc-js client, messages encoded by hand as in `healthCheck`. */
+export function healthWatch(address: string, service: string): HealthWatch {
+  const Ctor = grpc.makeGenericClientConstructor(
+    {
+      Watch: {
+        path: "/grpc.health.v1.Health/Watch",
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    "HealthWatch",
+  );
+  const client = new Ctor(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    Watch: (req: Buffer) => grpc.ClientReadableStream<Buffer>;
+  };
+  const name = Buffer.from(service, "utf8");
+  const call = client.Watch(
+    name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, name.length]), name]),
+  );
+  const statuses: string[] = [];
+  const waiters: (() => void)[] = [];
+  call.on("data", (res: Buffer) => {
+    statuses.push(res.length === 0 ? "UNKNOWN" : (SERVING_STATUS[res[1] as number] ?? String(res[1])));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const ended = new Promise<number>((resolve) => {
+    call.on("status", (s: grpc.StatusObject) => {
+      client.close();
+      resolve(s.code);
+    });
+    call.on("error", () => {});
+  });
+  const heard = async (n: number) => {
+    while (statuses.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { statuses, ended, heard, cancel: () => call.cancel() };
+}
+
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 function base62(value: number, width: number): string {
