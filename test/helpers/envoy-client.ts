@@ -217,7 +217,7 @@ export function encodeCheckRequest(r: EnvoyRequest): Buffer {
 const identity = (b: Buffer): Buffer => b;
 
 /** A grpc-js client that sends `bytes` as they are (not necessarily a protobuf) to a unary `path`. */
-function rawUnaryCall(address: string, path: string, bytes: Buffer): Promise<Buffer> {
+export function rawUnaryCall(address: string, path: string, bytes: Buffer): Promise<Buffer> {
   const Ctor = grpc.makeGenericClientConstructor(
     {
       Call: {
