@@ -9,36 +9,42 @@ export interface LoadPoint {
   offered: number;
   keyward: Measurement;
   null: Measurement;
+  bare: Measurement;
 }
 
 export const OFFERED_LOAD = "offered-load";
 
+/** The light load every sidecar mostly sees, where only the latency Keyward adds matters. */
+const LIGHT_LOAD = 1000;
+
 /**
- * Both servers at the same offered load (h2load `--rps` per client), a fraction of the null handler's max,
- * to compare latency when neither is saturated. When that load is beyond Keyward's own max, Keyward is
- * saturated there, so a second point at the same fraction of Keyward's max is measured as well.
+ * Keyward and the baselines at the same offered load (h2load `--rps` per client), a fraction of the null
+ * handler's max, to compare latency when none is saturated. When that load is beyond Keyward's own max,
+ * Keyward is saturated there, so a second point at the same fraction of Keyward's max is measured as well.
+ * A last point at 1,000 req/s shows the latency a lightly loaded sidecar adds.
  */
 export const offeredLoad: Scenario = {
   id: OFFERED_LOAD,
-  title: "same offered load: Keyward Check vs null handler",
+  title: "same offered load: Keyward Check vs null handler and bare node:http2",
   async run(ctx) {
     const { settings } = ctx;
     const max = ctx.results.get(MAX_THROUGHPUT) as MaxThroughput | undefined;
     if (!max) throw new Error(`${OFFERED_LOAD} needs the ${MAX_THROUGHPUT} scenario to run first`);
-    const loads = [{ label: `${pct(settings.offeredFraction)} null max`, rps: max.null.reqPerSec }];
-    if (max.keyward.reqPerSec < max.null.reqPerSec * settings.offeredFraction * 1.1) {
-      loads.push({ label: `${pct(settings.offeredFraction)} keyward max`, rps: max.keyward.reqPerSec });
+    const share = settings.offeredFraction;
+    const loads = [{ label: `${pct(share)} null max`, offered: max.null.reqPerSec * share }];
+    if (max.keyward.reqPerSec < max.null.reqPerSec * share * 1.1) {
+      loads.push({ label: `${pct(share)} keyward max`, offered: max.keyward.reqPerSec * share });
     }
+    loads.push({ label: "light load", offered: LIGHT_LOAD });
     const points: LoadPoint[] = [];
-    for (const load of loads)
-      points.push(await loadPoint(ctx, load.label, load.rps * settings.offeredFraction));
+    for (const load of loads) points.push(await loadPoint(ctx, load.label, load.offered));
     ctx.results.set(OFFERED_LOAD, points);
     const notes = points.map(
       (p) =>
-        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}`,
+        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}; keyward/bare p50 ${ratio(p.keyward.latency?.p50, p.bare.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.bare.latency?.p99)}, p99 keyward - bare ${msDiff(p.keyward.latency?.p99, p.bare.latency?.p99)} ms`,
     );
     for (const p of points) {
-      for (const m of [p.null, p.keyward]) {
+      for (const m of [p.null, p.bare, p.keyward]) {
         if (m.reqPerSec < p.offered * 0.95) {
           notes.push(
             `${m.target} achieved ${rate(m.reqPerSec)} of ${rate(p.offered)} req/s offered at ${p.label}: it was saturated there (or the machine was busy), so its figures include queueing`,
@@ -70,7 +76,7 @@ export const offeredLoad: Scenario = {
         "max ms",
       ],
       rows: points.flatMap((p) =>
-        [p.null, p.keyward].map((m) => [
+        [p.bare, p.null, p.keyward].map((m) => [
           p.label,
           rate(p.offered),
           m.target,
@@ -84,7 +90,7 @@ export const offeredLoad: Scenario = {
       ),
       notes,
       problems: points
-        .flatMap((p) => [p.null.problem, p.keyward.problem])
+        .flatMap((p) => [p.null.problem, p.bare.problem, p.keyward.problem])
         .filter((x): x is string => x !== null),
     };
   },
@@ -98,8 +104,16 @@ async function loadPoint(ctx: BenchContext, label: string, offered: number): Pro
   const requests = roundUp(Math.max(settings.clients, total * settings.offeredRunSec), settings.clients);
   const spec = { requests, rpsPerClient, expectedSec: settings.offeredRunSec };
   const nul = await measure(ctx, targets.null, spec);
+  const bare = await measure(ctx, targets.bare, spec);
   const keyward = await measure(ctx, targets.keyward, spec);
-  return { label, offered: total, keyward, null: nul };
+  return { label, offered: total, keyward, null: nul, bare };
+}
+
+/** `a - b` in milliseconds, signed, to two decimals. */
+function msDiff(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined) return "-";
+  const d = a - b;
+  return `${d >= 0 ? "+" : ""}${d.toFixed(2)}`;
 }
 
 function pct(fraction: number): string {
