@@ -13,7 +13,8 @@ export interface BenchChild<Info> {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 60_000;
+// PGlite starts in 2-3 s on an idle machine; a shared, loaded one has taken over a minute.
+const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**

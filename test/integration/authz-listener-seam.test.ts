@@ -1,4 +1,5 @@
 import type * as http2 from "node:http2";
+import { constants as http2constants } from "node:http2";
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { answerMessage } from "../../src/authz/transport/grpc-answer.js";
@@ -140,5 +141,30 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
     });
     expect(closed).toBe(true);
     expect(listener.sessionCount).toBe(0);
+  });
+
+  it("survives a client resetting a stream with an error code while the server reads it", async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    listener = await listenH2c({
+      listen: { host: "127.0.0.1", port: 0 },
+      onStream: grpcRouter(
+        new Map([[ECHO, (stream: http2.ServerHttp2Stream) => stream.on("data", () => {})]]),
+      ),
+      http1: http1(),
+    });
+    const session = connectH2c(`127.0.0.1:${listener.port}`);
+    try {
+      const { stream, answer } = rawGrpcCall(session, ECHO, Buffer.from("abc"), { end: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stream.close(http2constants.NGHTTP2_INTERNAL_ERROR);
+      expect((await answer).rstCode).toBe(http2constants.NGHTTP2_INTERNAL_ERROR);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      session.close();
+    }
   });
 });

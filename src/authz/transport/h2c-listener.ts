@@ -44,7 +44,12 @@ const DECISIVE_BYTES = 4;
  */
 export async function listenH2c(options: H2cListenerOptions): Promise<H2cListener> {
   const h2 = http2.createServer(AUTHZ_HTTP2_SETTINGS);
-  h2.on("stream", options.onStream);
+  h2.on("stream", (stream, headers) => {
+    // A peer's RST_STREAM with an error code destroys the stream with an error; unheard, it would end the
+    // process. The stream is gone either way, and a late answer finds it closed.
+    stream.on("error", ignore);
+    options.onStream(stream, headers);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
@@ -132,3 +137,5 @@ function startKeepalive(
   }, timing.idleMs);
   return timer.unref();
 }
+
+function ignore(): void {}
