@@ -33,7 +33,7 @@ export interface CheckDeps {
 
 /**
  * One Check: read the request, verify the key, decide, rate-limit, record, answer. A denial is a normal
- * answer; only faults (the database is down) reject, which grpc-js turns into an RPC error so Envoy sees an
+ * answer; only faults (the database is down) reject, which the listener turns into an RPC error so Envoy sees an
  * outage, not a verdict.
  */
 export class CheckService {
