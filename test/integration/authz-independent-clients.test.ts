@@ -127,7 +127,7 @@ describe("authz listener with independent clients", () => {
   });
 
   it("grpc-js with gzip request compression: Checks are decompressed and allowed", async () => {
-    const envoy = new EnvoyClient(t.authzAddress, { "grpc.default_compression_algorithm": 2 });
+    const envoy = new EnvoyClient(t.authzAddress, 5000, { "grpc.default_compression_algorithm": 2 });
     try {
       const res = await envoy.check({ headers: { authorization: `Bearer ${acme.secret}` } });
       expect(res.status.code).toBe(0);
