@@ -22,7 +22,7 @@ export class WebhookReceiver {
   readonly received: Received[] = [];
   private readonly scripts = new Map<string, Answer[]>();
   fallback: Answer = { status: 204 };
-  private server: Server | undefined;
+  private server!: Server;
   private readonly hanging = new Set<() => void>();
 
   /** Starts listening on a free loopback port. */
@@ -50,7 +50,7 @@ export class WebhookReceiver {
         res.end();
       });
     });
-    await new Promise<void>((resolve) => r.server?.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => r.server.listen(0, "127.0.0.1", resolve));
     return r;
   }
 
@@ -61,7 +61,7 @@ export class WebhookReceiver {
 
   /** `http://127.0.0.1:<port><path>`. */
   url(path = "/hook"): string {
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}${path}`;
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
   }
 
   /** The parsed bodies of what arrived at `path` (every path when omitted). */
@@ -81,8 +81,8 @@ export class WebhookReceiver {
 
   async close(): Promise<void> {
     for (const end of this.hanging) end();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
