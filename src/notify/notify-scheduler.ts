@@ -28,9 +28,10 @@ export class NotifyScheduler {
     void this.runOnce();
   }
 
-  /** One scan now (unless one is running); resolves with the number of events published. */
+  /** One scan now, after the one running (if any); resolves with the number of events it published. */
   async runOnce(): Promise<number> {
-    if (this.running || this.stopped) return 0;
+    while (this.running) await this.running;
+    if (this.stopped) return 0;
     let published = 0;
     this.running = (async () => {
       try {

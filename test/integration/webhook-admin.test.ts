@@ -16,9 +16,18 @@ beforeAll(async () => {
   // KEYWARD_WEBHOOK_ALLOW_INSECURE is not set: the production rules apply.
   t = await startTestApp();
   clients = new AdminClients(t.adminUrl);
-  platform = clients.client("grpc-h2c", (await t.mintKey({ companyId: "ops", scopes: ["platform:admin"] })).secret);
-  acme = clients.client("connect-json-http1", (await t.mintKey({ companyId: "acme", scopes: ["keys:admin"] })).secret);
-  globex = clients.client("grpc-web-http1", (await t.mintKey({ companyId: "globex", scopes: ["keys:admin"] })).secret);
+  platform = clients.client(
+    "grpc-h2c",
+    (await t.mintKey({ companyId: "ops", scopes: ["platform:admin"] })).secret,
+  );
+  acme = clients.client(
+    "connect-json-http1",
+    (await t.mintKey({ companyId: "acme", scopes: ["keys:admin"] })).secret,
+  );
+  globex = clients.client(
+    "grpc-web-http1",
+    (await t.mintKey({ companyId: "globex", scopes: ["keys:admin"] })).secret,
+  );
 });
 afterAll(async () => {
   clients.close();
@@ -28,7 +37,11 @@ afterAll(async () => {
 describe("CreateWebhook", () => {
   it("answers the endpoint and a one-time whsec_ secret of 32 random bytes, never shown again", async () => {
     const { webhook, secret } = await acme.createWebhook({
-      webhook: { url: "https://hooks.example.com/keyward", eventTypes: ["key.revoked"], description: "pager" },
+      webhook: {
+        url: "https://hooks.example.com/keyward",
+        eventTypes: ["key.revoked"],
+        description: "pager",
+      },
     });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(secret.slice(6), "base64")).toHaveLength(32);
@@ -58,24 +71,36 @@ describe("CreateWebhook", () => {
   });
 
   it("names unknown event types and a missing URL as field errors", async () => {
-    const fields = await invalidFields(acme.createWebhook({ webhook: { url: "", eventTypes: ["key.created", "key.exploded"] } }));
+    const fields = await invalidFields(
+      acme.createWebhook({ webhook: { url: "", eventTypes: ["key.created", "key.exploded"] } }),
+    );
     expect(fields.sort()).toEqual(["webhook.event_types[1]", "webhook.url"]);
   });
 
   it("platform-wide endpoints are for platform admins only; another company's are out of reach", async () => {
     const wide = await platform.createWebhook({ webhook: { url: "https://all.example.com/h" } });
     expect(wide.webhook?.companyId).toBe("");
-    expect((await rpcError(acme.createWebhook({ webhook: { url: "https://a.example.com/h", companyId: "globex" } }))).code).toBe(
-      Code.PermissionDenied,
+    expect(
+      (
+        await rpcError(
+          acme.createWebhook({ webhook: { url: "https://a.example.com/h", companyId: "globex" } }),
+        )
+      ).code,
+    ).toBe(Code.PermissionDenied);
+    expect((await rpcError(acme.getWebhook({ webhookId: wide.webhook?.id as string }))).code).toBe(
+      Code.NotFound,
     );
-    expect((await rpcError(acme.getWebhook({ webhookId: wide.webhook?.id as string }))).code).toBe(Code.NotFound);
     const theirs = await globex.createWebhook({ webhook: { url: "https://g.example.com/h" } });
     const id = theirs.webhook?.id as string;
     expect((await rpcError(acme.getWebhook({ webhookId: id }))).code).toBe(Code.NotFound);
     expect((await rpcError(acme.deleteWebhook({ webhookId: id }))).code).toBe(Code.NotFound);
     expect((await rpcError(acme.rotateWebhookSecret({ webhookId: id }))).code).toBe(Code.NotFound);
     expect(
-      (await rpcError(acme.updateWebhook({ webhook: { id, description: "x" }, updateMask: { paths: ["description"] } }))).code,
+      (
+        await rpcError(
+          acme.updateWebhook({ webhook: { id, description: "x" }, updateMask: { paths: ["description"] } }),
+        )
+      ).code,
     ).toBe(Code.NotFound);
     expect((await acme.listWebhooks({ companyId: "globex" })).webhooks).toEqual([]);
     expect((await acme.listWebhooks({})).webhooks.map((w) => w.id)).not.toContain(id);
@@ -89,16 +114,22 @@ describe("UpdateWebhook, DeleteWebhook and the audit log", () => {
     const { webhook, secret } = await acme.createWebhook({ webhook: { url: "https://one.example.com/h" } });
     const id = webhook?.id as string;
     expect(
-      await invalidFields(acme.updateWebhook({ webhook: { id, url: "https://192.168.1.1/h" }, updateMask: { paths: ["url"] } })),
+      await invalidFields(
+        acme.updateWebhook({ webhook: { id, url: "https://192.168.1.1/h" }, updateMask: { paths: ["url"] } }),
+      ),
     ).toEqual(["webhook.url"]);
-    expect(await invalidFields(acme.updateWebhook({ webhook: { id }, updateMask: { paths: ["secret"] } }))).toEqual([
-      "update_mask",
-    ]);
+    expect(
+      await invalidFields(acme.updateWebhook({ webhook: { id }, updateMask: { paths: ["secret"] } })),
+    ).toEqual(["update_mask"]);
     const updated = await acme.updateWebhook({
       webhook: { id, url: "https://two.example.com/h", eventTypes: ["alert.denials"], disabled: true },
       updateMask: { paths: ["url", "event_types", "disabled"] },
     });
-    expect(updated).toMatchObject({ url: "https://two.example.com/h", eventTypes: ["alert.denials"], disabled: true });
+    expect(updated).toMatchObject({
+      url: "https://two.example.com/h",
+      eventTypes: ["alert.denials"],
+      disabled: true,
+    });
     const { secret: rotated } = await acme.rotateWebhookSecret({ webhookId: id });
     await acme.deleteWebhook({ webhookId: id });
     expect((await rpcError(acme.getWebhook({ webhookId: id }))).code).toBe(Code.NotFound);
