@@ -48,7 +48,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  console.log("DBG now", new Date(now()).toISOString());
   clients.close();
   await a.close();
   await b?.close();
