@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,8 @@ const now = () => Date.now() + offset;
  * Two replicas on one PostgreSQL schema scan at once, again and again, and one of them restarts: each warning
  * still goes out once. On PGlite (one process per store) the replica restarts on the same data dir instead.
  */
+/** One pepper for every replica and restart, as operators would configure them. */
+const pepper = randomBytes(32).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), "keyward-expiry-"));
 const schema = TEST_DATABASE === "postgres" ? freshSchema() : undefined;
 const options = {
@@ -38,9 +41,8 @@ let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
-  a = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: "ab".repeat(32) } });
-  if (schema)
-    b = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: "ab".repeat(32) } });
+  a = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: pepper } });
+  if (schema) b = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: pepper } });
   clients = new AdminClients(a.adminUrl);
   admin = clients.client("grpc-h2c", (await a.mintKey({ companyId: "acme", scopes: ["keys:admin"] })).secret);
   await admin.createWebhook({
@@ -69,12 +71,12 @@ async function scanEverywhere(): Promise<void> {
 async function restart(): Promise<void> {
   if (b) {
     await b.close();
-    b = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: "ab".repeat(32) } });
+    b = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: pepper } });
     return;
   }
   clients.close();
   await a.close();
-  a = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: "ab".repeat(32) } });
+  a = await startTestApp({ ...options, env: { ...options.env, KEYWARD_PEPPER: pepper } });
   clients = new AdminClients(a.adminUrl);
   admin = clients.client("grpc-h2c", (await a.mintKey({ companyId: "acme", scopes: ["keys:admin"] })).secret);
 }
