@@ -9,7 +9,10 @@ import type { WebhookMetrics } from "./webhook-metrics.js";
 
 /** How often an idle worker looks for due deliveries when nothing woke it. */
 const POLL_MS = 5000;
-/** A lease outlives the attempt's timeout by this much, so a slow answer is never attempted twice at once. */
+/**
+ * A lease outlives the attempt's timeout by this much (or by the timeout itself, when shorter), so a slow
+ * answer is never attempted twice at once, and a replica that died mid-attempt holds nothing for long.
+ */
 const LEASE_MARGIN_MS = 10_000;
 
 /**
@@ -61,7 +64,7 @@ export class DeliveryWorker {
         if (free <= 0) break;
         const leased = await this.repo.lease(
           new Date(this.now()),
-          this.config.timeoutMs + LEASE_MARGIN_MS,
+          this.config.timeoutMs + Math.min(LEASE_MARGIN_MS, this.config.timeoutMs),
           free,
         );
         for (const delivery of leased) this.track(this.attempt(delivery));
