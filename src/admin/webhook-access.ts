@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { AppContext } from "../context.js";
 import type { WebhookRow } from "../store/schema/webhooks.js";
-import { WebhookRepository } from "../store/webhook-repository.js";
-import type { AdminContext, Caller } from "./admin-context.js";
+import type { Caller } from "./caller.js";
 import { badField } from "./errors.js";
 import { canManage, isPlatform } from "./principal.js";
 
@@ -16,9 +16,9 @@ export function canManageWebhooks(caller: Caller, companyId: string): boolean {
 }
 
 /** The endpoint `id` if the caller manages it; NOT_FOUND otherwise. */
-export async function visibleWebhook(ctx: AdminContext, caller: Caller, id: string): Promise<WebhookRow> {
+export async function visibleWebhook(ctx: AppContext, caller: Caller, id: string): Promise<WebhookRow> {
   if (!id) throw badField("webhook_id", "is required");
-  const row = id.length <= 64 ? await new WebhookRepository(ctx.database.db).findById(id) : undefined;
+  const row = id.length <= 64 ? await ctx.webhooks.findById(id) : undefined;
   if (!row || !canManageWebhooks(caller, row.company_id)) throw webhookNotFound(id);
   return row;
 }

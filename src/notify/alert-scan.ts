@@ -1,11 +1,7 @@
 import type { NotifyConfig } from "../config.js";
-import type { KeyRecord } from "../keys/key-record.js";
-import type { Executor } from "../store/database.js";
-import { KeyRepository } from "../store/key-repository.js";
-import type { NoticeRepository } from "../store/notice-repository.js";
+import type { Tx } from "../store/transaction.js";
 import type { EventType } from "../webhooks/event-types.js";
 import { keyEvent } from "../webhooks/key-events.js";
-import { publishEvent } from "../webhooks/outbox.js";
 import { ALERT_QUIET_MS, ALERT_WINDOW_MS, isUsageSpike, newSourceAlerts } from "./alert-rules.js";
 
 const MINUTE = 60_000;
@@ -16,23 +12,18 @@ const DAY = 86_400_000;
  * publishes the alerts due: denials past the threshold and usage spikes (each at most once an hour per key),
  * and addresses a key has not used in 30 days (once per key and address).
  */
-export async function scanAlerts(
-  trx: Executor,
-  notices: NoticeRepository,
-  now: Date,
-  config: NotifyConfig,
-): Promise<number> {
+export async function scanAlerts(tx: Tx, now: Date, config: NotifyConfig): Promise<number> {
   const t = now.getTime();
   // The minutes that make up the last five, the current (still filling) one included.
   const since = new Date(t - (t % MINUTE) - ALERT_WINDOW_MS + MINUTE);
   const until = new Date(t + MINUTE);
-  const keys = new KeyRepository(trx);
+  const notices = tx.notices;
   let published = 0;
   const fire = async (type: EventType, keyId: string, cause: string, data: Record<string, unknown>) => {
     if (!(await notices.claimAlert(keyId, cause, now, ALERT_QUIET_MS))) return;
-    const key: KeyRecord | undefined = await keys.findById(keyId);
+    const key = await tx.keys.findById(keyId);
     if (!key) return;
-    await publishEvent(trx, keyEvent(type, key, { ...data, window_seconds: ALERT_WINDOW_MS / 1000 }), now);
+    await tx.events.publish(keyEvent(type, key, { ...data, window_seconds: ALERT_WINDOW_MS / 1000 }), now);
     published++;
   };
 

@@ -1,7 +1,5 @@
-import type { Executor } from "../store/database.js";
-import type { NoticeRepository } from "../store/notice-repository.js";
+import type { Tx } from "../store/transaction.js";
 import { keyEvent } from "../webhooks/key-events.js";
-import { publishEvent } from "../webhooks/outbox.js";
 import { dueNotice } from "./expiry-plan.js";
 
 /** How far back an expiry still earns `key.expired`: keys that expired long before Keyward looked are not news. */
@@ -13,21 +11,16 @@ const BATCH = 1000;
  * Publishes the `key.expiring` and `key.expired` events now due, each once per key, threshold and expiry
  * time: the mark and the event are written in the caller's transaction, so they commit together.
  */
-export async function scanExpiries(
-  trx: Executor,
-  notices: NoticeRepository,
-  now: Date,
-  thresholdsMs: readonly number[],
-): Promise<number> {
+export async function scanExpiries(tx: Tx, now: Date, thresholdsMs: readonly number[]): Promise<number> {
   const ahead = Math.max(0, ...thresholdsMs);
-  const keys = await notices.expiryCandidates(now, ahead, EXPIRED_LOOKBACK_MS, BATCH);
+  const keys = await tx.notices.expiryCandidates(now, ahead, EXPIRED_LOOKBACK_MS, BATCH);
   let published = 0;
   for (const key of keys) {
     if (!key.expireTime) continue;
     const due = dueNotice(key.expireTime.getTime(), now.getTime(), thresholdsMs);
-    if (!due || !(await notices.markNotice(key.id, due.notice, key.expireTime, now))) continue;
+    if (!due || !(await tx.notices.markNotice(key.id, due.notice, key.expireTime, now))) continue;
     const extra = due.type === "key.expiring" ? { days_left: due.daysLeft } : {};
-    await publishEvent(trx, keyEvent(due.type, key, extra), now);
+    await tx.events.publish(keyEvent(due.type, key, extra), now);
     published++;
   }
   return published;

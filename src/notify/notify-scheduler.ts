@@ -1,7 +1,6 @@
 import type { NotifyConfig } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
-import { NoticeRepository } from "../store/notice-repository.js";
 import { scanAlerts } from "./alert-scan.js";
 import { scanExpiries } from "./expiry-scan.js";
 
@@ -35,12 +34,11 @@ export class NotifyScheduler {
     let published = 0;
     this.running = (async () => {
       try {
-        published = await this.database.transaction(async (trx) => {
-          const notices = new NoticeRepository(trx);
-          if (!(await notices.tryScanLock())) return 0;
+        published = await this.database.transaction(async (tx) => {
+          if (!(await tx.notices.tryScanLock())) return 0;
           const now = new Date(this.now());
-          const expiries = await scanExpiries(trx, notices, now, this.config.expiryWarningsMs);
-          return expiries + (await scanAlerts(trx, notices, now, this.config));
+          const expiries = await scanExpiries(tx, now, this.config.expiryWarningsMs);
+          return expiries + (await scanAlerts(tx, now, this.config));
         });
       } catch (err) {
         this.logger.warn({ err }, "expiry and alert scan failed; the next one retries");

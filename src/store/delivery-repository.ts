@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Executor } from "./database.js";
+import type { Executor } from "./executor.js";
 import type { DeliveryRow } from "./schema/webhooks.js";
 
 /** A leased delivery with what its attempt needs: the endpoint, its secrets and the event body. */

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { KeyRecord } from "../keys/key-record.js";
-import type { Executor } from "./database.js";
+import type { Executor } from "./executor.js";
 import { toRecord } from "./key-repository.js";
 
 /** Per key, a count over a window of the stored per-minute traffic. */

@@ -1,26 +1,39 @@
 import { sql } from "kysely";
-import type { Executor } from "./database.js";
+import { randomBase62 } from "../keys/base62.js";
+import type { Executor } from "./executor.js";
 
-/** An event ready for the outbox: its id (the `webhook-id`), type, audience and the exact body to send. */
-export interface OutboxRow {
-  id: string;
+/** An event to publish: its type, the companies whose endpoints receive it, and its data. */
+export interface OutboxEvent {
   type: string;
   companyIds: readonly string[];
-  body: string;
-  time: Date;
+  data: Record<string, unknown>;
+}
+
+/** A new event id (the `webhook-id` header): unguessable, and the same on every attempt. */
+export function newEventId(): string {
+  return `msg_${randomBase62(22)}`;
+}
+
+/** The delivery body: `{"type", "timestamp", "data"}`, exactly as it is signed and sent. */
+export function eventBody(event: OutboxEvent, time: Date): string {
+  return JSON.stringify({ type: event.type, timestamp: time.toISOString(), data: event.data });
 }
 
 /** Writes events into the outbox, inside the caller's transaction. */
 export class OutboxRepository {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly published: () => void = () => {},
+  ) {}
 
   /**
-   * Stores the event and queues one delivery per endpoint that wants it (enabled, of one of its companies or
-   * platform-wide, subscribed to its type), in one statement. With no endpoint interested nothing is stored.
+   * Publishes `event` beside the change that causes it: the event exists if and only if the transaction
+   * commits. One statement stores it and queues one delivery per endpoint that wants it (enabled, of one of
+   * its companies or platform-wide, subscribed to its type); with no endpoint interested nothing is stored.
    */
-  async publish(event: OutboxRow): Promise<void> {
-    const companies = sql`${[...event.companyIds]}::text[]`;
-    await sql`
+  async publish(event: OutboxEvent, time: Date): Promise<void> {
+    const companies = sql`${[...new Set(event.companyIds)]}::text[]`;
+    const result = await sql`
       with targets as (
         select id from webhooks
         where not disabled
@@ -28,14 +41,16 @@ export class OutboxRepository {
           and (cardinality(event_types) = 0 or ${event.type} = any(event_types))
       ), stored as (
         insert into webhook_events (id, type, company_ids, body, create_time)
-        select ${event.id}, ${event.type}, ${companies}, ${event.body}, ${event.time}
+        select ${newEventId()}, ${event.type}, ${companies}, ${eventBody(event, time)}, ${time}
         where exists (select 1 from targets)
         returning id
       )
       insert into webhook_deliveries (id, webhook_id, event_id, event_type, state, time, create_time, next_attempt_time)
       select 'whd_' || replace(gen_random_uuid()::text, '-', ''), targets.id, stored.id, ${event.type}, 'pending',
-        ${event.time}, ${event.time}, ${event.time}
+        ${time}, ${time}, ${time}
       from targets, stored
     `.execute(this.db);
+    // No endpoint wanted it: nothing to wake a worker for.
+    if (result.numAffectedRows === undefined || result.numAffectedRows > 0n) this.published();
   }
 }

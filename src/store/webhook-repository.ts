@@ -1,5 +1,5 @@
 import type { Updateable } from "kysely";
-import type { Executor } from "./database.js";
+import type { Executor } from "./executor.js";
 import type { WebhookRow, WebhooksTable } from "./schema/webhooks.js";
 
 /** Reads and writes the `webhooks` table. */

@@ -122,11 +122,11 @@ export class DeliveryWorker {
     if (this.stopped) return;
     const decision = decideAttempt(outcome, d.attempt + 1, this.config.retriesMs, this.now());
     try {
-      await this.database.transaction(async (trx) => {
-        const repo = this.repo.with(trx);
-        await repo.record(d.id, decision.result);
-        if (decision.verdict === "disabled")
-          await repo.disableWebhook(d.webhookId, "answered 410 Gone", decision.result.time);
+      await this.database.transaction(async (tx) => {
+        await tx.deliveries.record(d.id, decision.result);
+        if (decision.verdict === "disabled") {
+          await tx.deliveries.disableWebhook(d.webhookId, "answered 410 Gone", decision.result.time);
+        }
       });
       this.metrics.count(decision.verdict);
     } catch (err) {

@@ -8,34 +8,39 @@ import { DeliveryWorker } from "./delivery-worker.js";
 import { listenForDeliveries } from "./wake-listener.js";
 import { WebhookMetrics } from "./webhook-metrics.js";
 
-/** The running event machinery of one replica. */
+/** The event machinery of one replica: webhook deliveries, expiry warnings and alerts. */
 export interface EventServices {
   worker: DeliveryWorker;
   scheduler: NotifyScheduler;
-  /** Call after a commit that may have queued deliveries. */
+  /** A commit queued deliveries: send them now. */
   wake(): void;
+  /** Starts sending (woken by commits on any replica) and scanning. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts the delivery worker (woken by commits on any replica) and the expiry and alert scans. */
-export async function startEvents(
+/** Builds the event services over an open store; nothing runs until `start()`. */
+export function createEvents(
   deps: { database: Database; config: Config; now: () => number; logger: Logger },
   registry: Registry,
-): Promise<EventServices> {
+): EventServices {
   const { database, config, now, logger } = deps;
   const metrics = new WebhookMetrics(registry, new DeliveryRepository(database.db), now);
   const worker = new DeliveryWorker(database, config.webhooks, metrics, now, logger);
-  const unlisten = await listenForDeliveries(database, () => worker.wake(), logger);
-  await worker.start();
   const scheduler = new NotifyScheduler(database, config.notify, now, logger);
-  scheduler.start();
+  let unlisten: (() => Promise<void>) | undefined;
   return {
     worker,
     scheduler,
     wake: () => worker.wake(),
+    async start() {
+      unlisten = await listenForDeliveries(database, () => worker.wake(), logger);
+      await worker.start();
+      scheduler.start();
+    },
     async stop() {
       await scheduler.stop();
-      await unlisten();
+      await unlisten?.();
       await worker.stop();
     },
   };

@@ -62,9 +62,9 @@ afterAll(async () => {
 async function scanEverywhere(): Promise<void> {
   const replicas = [a, b].filter((r): r is TestApp => r !== undefined);
   await Promise.all(
-    replicas.flatMap((r) => [r.app.events.scheduler.runOnce(), r.app.events.scheduler.runOnce()]),
+    replicas.flatMap((r) => [r.app.ctx.events.scheduler.runOnce(), r.app.ctx.events.scheduler.runOnce()]),
   );
-  for (const r of replicas) await r.app.events.scheduler.runOnce();
+  for (const r of replicas) await r.app.ctx.events.scheduler.runOnce();
 }
 
 /** Restarts the second replica (PostgreSQL) or the only one, on its data dir (PGlite). */

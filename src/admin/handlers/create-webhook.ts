@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type CreateWebhookRequest,
   type CreateWebhookResponse,
@@ -7,17 +8,15 @@ import {
 } from "../../gen/keyward/admin/v1/webhook_pb.js";
 import { randomBase62 } from "../../keys/base62.js";
 import { checkCompanyId, Violations } from "../../keys/validation.js";
-import { AuditRepository } from "../../store/audit-repository.js";
-import { WebhookRepository } from "../../store/webhook-repository.js";
 import { newWebhookSecret } from "../../webhooks/signing.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { invalidArgument, permissionDenied } from "../errors.js";
 import { canManageWebhooks } from "../webhook-access.js";
 import { checkDescription, checkEventTypes, checkWebhookUrl } from "../webhook-input.js";
 import { webhookAuditView, webhookResource } from "../webhook-resource.js";
 
 /** CreateWebhook: a new endpoint and its one-time signing secret. */
-export function createWebhookHandler(ctx: AdminContext) {
+export function createWebhookHandler(ctx: AppContext) {
   return async (req: CreateWebhookRequest, hctx: HandlerContext): Promise<CreateWebhookResponse> => {
     const caller = callerOf(hctx);
     const p = caller.principal;
@@ -34,8 +33,8 @@ export function createWebhookHandler(ctx: AdminContext) {
       throw permissionDenied("may not manage this company's webhooks");
     const now = new Date(ctx.now());
     const secret = newWebhookSecret();
-    const row = await ctx.database.transaction(async (trx) => {
-      const row = await new WebhookRepository(trx).insert({
+    const row = await ctx.database.transaction(async (tx) => {
+      const row = await tx.webhooks.insert({
         id: `wh_${randomBase62(22)}`,
         company_id: companyId,
         url: w?.url ?? "",
@@ -50,7 +49,7 @@ export function createWebhookHandler(ctx: AdminContext) {
         update_time: now,
       });
       const after = webhookAuditView(row);
-      await new AuditRepository(trx).record({
+      await tx.audit.record({
         ...caller.audit,
         action: "webhook.create",
         keyId: null,

@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import type { RedeliverWebhookRequest, WebhookDelivery } from "../../gen/keyward/admin/v1/webhook_pb.js";
-import { DeliveryRepository } from "../../store/delivery-repository.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { badField, failedPrecondition } from "../errors.js";
 import { visibleWebhook } from "../webhook-access.js";
 import { deliveryResource } from "../webhook-resource.js";
 
 /** RedeliverWebhook: the same event (same `webhook-id`) to the same endpoint, queued now as a new delivery. */
-export function redeliverWebhookHandler(ctx: AdminContext) {
+export function redeliverWebhookHandler(ctx: AppContext) {
   return async (req: RedeliverWebhookRequest, hctx: HandlerContext): Promise<WebhookDelivery> => {
     const caller = callerOf(hctx);
     if (!req.deliveryId) throw badField("delivery_id", "is required");
-    const repo = new DeliveryRepository(ctx.database.db);
+    const repo = ctx.deliveries;
     const found = req.deliveryId.length <= 64 ? await repo.findById(req.deliveryId) : undefined;
     // Another company's delivery is as absent as one that never was.
     const webhook = found

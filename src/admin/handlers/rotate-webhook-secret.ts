@@ -1,14 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
+import type { AppContext } from "../../context.js";
 import {
   type RotateWebhookSecretRequest,
   type RotateWebhookSecretResponse,
   RotateWebhookSecretResponseSchema,
 } from "../../gen/keyward/admin/v1/webhook_pb.js";
-import { AuditRepository } from "../../store/audit-repository.js";
-import { WebhookRepository } from "../../store/webhook-repository.js";
 import { newWebhookSecret } from "../../webhooks/signing.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { visibleWebhook, webhookNotFound } from "../webhook-access.js";
 import { webhookResource } from "../webhook-resource.js";
 
@@ -16,7 +15,7 @@ import { webhookResource } from "../webhook-resource.js";
 const OVERLAP_MS = 24 * 3_600_000;
 
 /** RotateWebhookSecret: a new secret, shown once; both sign every delivery for the next 24 hours. */
-export function rotateWebhookSecretHandler(ctx: AdminContext) {
+export function rotateWebhookSecretHandler(ctx: AppContext) {
   return async (
     req: RotateWebhookSecretRequest,
     hctx: HandlerContext,
@@ -25,8 +24,8 @@ export function rotateWebhookSecretHandler(ctx: AdminContext) {
     await visibleWebhook(ctx, caller, req.webhookId);
     const now = new Date(ctx.now());
     const secret = newWebhookSecret();
-    const row = await ctx.database.transaction(async (trx) => {
-      const repo = new WebhookRepository(trx);
+    const row = await ctx.database.transaction(async (tx) => {
+      const repo = tx.webhooks;
       const before = await repo.findByIdForUpdate(req.webhookId);
       if (!before) throw webhookNotFound(req.webhookId);
       const after = await repo.update(before.id, {
@@ -35,7 +34,7 @@ export function rotateWebhookSecretHandler(ctx: AdminContext) {
         previous_secret_expire_time: new Date(now.getTime() + OVERLAP_MS),
         update_time: now,
       });
-      await new AuditRepository(trx).record({
+      await tx.audit.record({
         ...caller.audit,
         action: "webhook.rotate_secret",
         keyId: null,

@@ -1,13 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { Updateable } from "kysely";
+import type { AppContext } from "../../context.js";
 import type { UpdateWebhookRequest, Webhook } from "../../gen/keyward/admin/v1/webhook_pb.js";
 import { Violations } from "../../keys/validation.js";
-import { AuditRepository } from "../../store/audit-repository.js";
+import { changedFields } from "../../lifecycle/audit-view.js";
 import type { WebhooksTable } from "../../store/schema/webhooks.js";
-import { WebhookRepository } from "../../store/webhook-repository.js";
-import { type AdminContext, callerOf } from "../admin-context.js";
+import { callerOf } from "../caller.js";
 import { badField, invalidArgument } from "../errors.js";
-import { changedFields } from "../key-resource.js";
 import { visibleWebhook, webhookNotFound } from "../webhook-access.js";
 import { checkDescription, checkEventTypes, checkWebhookUrl } from "../webhook-input.js";
 import { webhookAuditView, webhookResource } from "../webhook-resource.js";
@@ -15,7 +14,7 @@ import { webhookAuditView, webhookResource } from "../webhook-resource.js";
 const PATHS = ["url", "event_types", "description", "disabled"];
 
 /** UpdateWebhook: the fields named by `update_mask`; enabling an endpoint clears why it was disabled. */
-export function updateWebhookHandler(ctx: AdminContext) {
+export function updateWebhookHandler(ctx: AppContext) {
   return async (req: UpdateWebhookRequest, hctx: HandlerContext): Promise<Webhook> => {
     const caller = callerOf(hctx);
     const w = req.webhook;
@@ -41,13 +40,13 @@ export function updateWebhookHandler(ctx: AdminContext) {
     if (!w?.id) throw badField("webhook.id", "is required");
     if (!v.ok) throw invalidArgument(v.list);
     await visibleWebhook(ctx, caller, w.id);
-    const row = await ctx.database.transaction(async (trx) => {
-      const repo = new WebhookRepository(trx);
+    const row = await ctx.database.transaction(async (tx) => {
+      const repo = tx.webhooks;
       const before = await repo.findByIdForUpdate(w.id);
       if (!before) throw webhookNotFound(w.id);
       const after = await repo.update(w.id, { ...patch, update_time: new Date(ctx.now()) });
       const diff = changedFields(webhookAuditView(before), webhookAuditView(after));
-      await new AuditRepository(trx).record({
+      await tx.audit.record({
         ...caller.audit,
         action: "webhook.update",
         keyId: null,
