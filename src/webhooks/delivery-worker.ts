@@ -118,8 +118,8 @@ export class DeliveryWorker {
       allowInsecure: this.config.allowInsecure,
       signal: this.abort.signal,
     });
-    // Stopping mid-attempt: the lease lapses and another replica (or the next start) sends it again.
-    if (this.stopped) return;
+    // Cut short by shutdown: the lease lapses and another replica (or the next start) sends it again.
+    if (this.abort.signal.aborted) return;
     const decision = decideAttempt(outcome, d.attempt + 1, this.config.retriesMs, this.now());
     try {
       await this.database.transaction(async (tx) => {
@@ -134,10 +134,19 @@ export class DeliveryWorker {
     }
   }
 
-  /** Stops taking work and abandons attempts in flight (their leases lapse; they are sent again later). */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work, lets attempts in flight finish and be recorded for up to `graceMs`, then abandons the
+   * rest (their leases lapse and they are sent again: receivers see a repeat, never a loss).
+   */
+  async stop(graceMs = 3000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.allSettled([this.pumping, ...this.running]), grace]);
+    clearTimeout(timer);
     this.abort.abort();
     await Promise.allSettled([this.pumping, ...this.running]);
   }
