@@ -3,6 +3,7 @@
  *   keys/            key format, checksum, hashing, minting (pure)
  *   store/           the database, migrations, repositories: the only place rows and queries live
  *   usage/ ratelimit/ rpc/ metrics logger config
+ *   webhooks/ notify/  event delivery, expiry warnings and alerts (events are published through the store)
  *   lifecycle/       the one write path for keys, users and memberships (transaction + audit + eviction)
  *   authz/           the Check service and the pure decision core
  *   context.ts       the AppContext, built once from config
@@ -52,6 +53,14 @@ module.exports = {
       severity: "error",
       from: { path: "^src/lifecycle/" },
       to: { path: layer(["authz", "admin", "cli", "app", "context"]) },
+    },
+    {
+      name: "events-below-the-write-path",
+      comment:
+        "webhooks/ and notify/ deliver and schedule events; the write path publishes them through the store, so they never reach up into it or the servers.",
+      severity: "error",
+      from: { path: "^src/(webhooks|notify)/" },
+      to: { path: layer(["authz", "admin", "cli", "app", "context", "lifecycle"]) },
     },
     {
       name: "authz-below-admin",

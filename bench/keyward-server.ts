@@ -24,6 +24,8 @@ export interface KeywardServerOptions {
   pepper?: string;
   /** The key minted at startup. */
   key?: Partial<KeySpec>;
+  /** Further KEYWARD_* settings. */
+  env?: Record<string, string>;
 }
 
 /** What the parent learns when the replica listens. */
@@ -55,6 +57,7 @@ await serveParent<KeywardServerInfo>(async () => {
     KEYWARD_DATABASE_URL: options.databaseUrl ?? "memory://",
     KEYWARD_PEPPER: pepper,
     KEYWARD_LOG_LEVEL: "warn",
+    ...options.env,
   });
   const logger = createLogger(config.logLevel, process.stderr);
   const app = await App.start(await AppContext.fromConfig(config, { logger, schema: schema ?? undefined }));

@@ -23,6 +23,7 @@ import { offeredLoad } from "./scenarios/offered-load.js";
 import { revocationPropagation } from "./scenarios/revocation-propagation.js";
 import { stepCosts } from "./scenarios/step-costs.js";
 import { summary } from "./scenarios/summary.js";
+import { webhookLatency } from "./scenarios/webhook-latency.js";
 import { type BenchSettings, benchSettings, loadAverage, machine } from "./settings.js";
 
 /** Every scenario, in the order they run; later ones may build on earlier ones' results. */
@@ -33,6 +34,7 @@ const SCENARIOS: Scenario[] = [
   stepCosts,
   invalidFlood,
   revocationPropagation,
+  webhookLatency,
 ];
 
 async function main(): Promise<number> {

@@ -41,6 +41,8 @@ export class App {
       stop?.throwIfAborted();
       ctx.traffic.start(1000);
       cleanups.unshift(() => ctx.traffic.stop());
+      await ctx.events.start();
+      cleanups.unshift(() => ctx.events.stop());
       const feedState = (up: boolean) => {
         ctx.metrics.changeFeedConnected.set(up ? 1 : 0);
         // A lost feed may be the first sign of a database that is down: one probe says.

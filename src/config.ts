@@ -5,6 +5,7 @@ import { parseDuration } from "./duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
 import type { DatabaseTarget } from "./store/database.js";
+import { DEFAULT_RETRIES, parseDurationList } from "./webhooks/retry-schedule.js";
 
 /** A listener address. */
 export interface ListenAddress {
@@ -40,6 +41,34 @@ export interface Config {
   drainMs: number;
   /** Longest wait for a Check's key lookup; null for the store's own bound (100 ms on PostgreSQL). */
   lookupTimeoutMs: number | null;
+  webhooks: WebhookConfig;
+  notify: NotifyConfig;
+}
+
+/** Webhook delivery settings. */
+export interface WebhookConfig {
+  /** The waits before each retry (KEYWARD_WEBHOOK_RETRIES); after the last, the delivery fails. */
+  retriesMs: number[];
+  /** Also allow http:// and private or loopback targets (KEYWARD_WEBHOOK_ALLOW_INSECURE). */
+  allowInsecure: boolean;
+  /** One attempt's bound (KEYWARD_WEBHOOK_TIMEOUT, default 15s). */
+  timeoutMs: number;
+  /** Attempts in flight per replica (KEYWARD_WEBHOOK_CONCURRENCY, default 16). */
+  concurrency: number;
+}
+
+/** Expiry warnings and alerts. */
+export interface NotifyConfig {
+  /** How often scheduled events and alerts are judged (KEYWARD_NOTIFY_INTERVAL, default 60s). */
+  intervalMs: number;
+  /** Warn this long before a key expires (KEYWARD_EXPIRY_WARNINGS, default 7d,1d), longest first. */
+  expiryWarningsMs: number[];
+  /** Denials of one key in 5 minutes that raise alert.denials (KEYWARD_ALERT_DENIALS, default 100). */
+  alertDenials: number;
+  /** alert.usage_spike: this many times the key's usual 5-minute rate (KEYWARD_ALERT_SPIKE_FACTOR, default 10). */
+  spikeFactor: number;
+  /** …and at least this many requests in 5 minutes (KEYWARD_ALERT_SPIKE_MIN, default 1000). */
+  spikeMinimum: number;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -100,6 +129,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     staleIfErrorMs: durationSetting(env, "KEYWARD_STALE_IF_ERROR", 30_000, true),
     drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
     lookupTimeoutMs: lookupTimeoutConfig(env),
+    webhooks: {
+      retriesMs: durationList(env, "KEYWARD_WEBHOOK_RETRIES", DEFAULT_RETRIES),
+      allowInsecure: booleanSetting(env, "KEYWARD_WEBHOOK_ALLOW_INSECURE"),
+      timeoutMs: durationList(env, "KEYWARD_WEBHOOK_TIMEOUT", "15s")[0] as number,
+      concurrency: intSetting(env, "KEYWARD_WEBHOOK_CONCURRENCY", 16, 1, 1000),
+    },
+    notify: {
+      intervalMs: durationList(env, "KEYWARD_NOTIFY_INTERVAL", "60s")[0] as number,
+      expiryWarningsMs: durationList(env, "KEYWARD_EXPIRY_WARNINGS", "7d,1d").sort((a, b) => b - a),
+      alertDenials: intSetting(env, "KEYWARD_ALERT_DENIALS", 100, 1, 1_000_000_000),
+      spikeFactor: intSetting(env, "KEYWARD_ALERT_SPIKE_FACTOR", 10, 2, 1_000_000),
+      spikeMinimum: intSetting(env, "KEYWARD_ALERT_SPIKE_MIN", 1000, 1, 1_000_000_000),
+    },
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -246,4 +288,17 @@ function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number,
     throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h${zero ? ", or 0" : ""}`);
   }
   return ms;
+}
+
+function durationList(env: NodeJS.ProcessEnv, name: string, fallback: string): number[] {
+  const list = parseDurationList(env[name]?.trim() || fallback);
+  if (!list) throw new ConfigError(`${name} must be durations like 5s,5m,2h (comma-separated)`);
+  return list;
+}
+
+function booleanSetting(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name]?.trim() ?? "";
+  if (text === "" || text === "false") return false;
+  if (text === "true") return true;
+  throw new ConfigError(`${name} must be true or false`);
 }

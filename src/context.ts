@@ -15,11 +15,14 @@ import { AuditRepository } from "./store/audit-repository.js";
 import type { Database } from "./store/database.js";
 import { embeddedDataDir } from "./store/database.js";
 import { DatabaseHealth } from "./store/database-health.js";
+import { DeliveryRepository } from "./store/delivery-repository.js";
 import { KeyRepository } from "./store/key-repository.js";
 import { openStore } from "./store/open-store.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
 import { UserRepository } from "./store/user-repository.js";
+import { WebhookRepository } from "./store/webhook-repository.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
+import { createEvents, type EventServices } from "./webhooks/start-events.js";
 
 /**
  * Everything the servers and their handlers share, built once from the config and never changed afterwards:
@@ -47,6 +50,11 @@ export interface AppContext extends WriteDeps {
   readonly traffic: TrafficRecorder;
   readonly trafficStore: TrafficRepository;
   readonly pageTokens: PageTokens;
+  /** Webhook endpoints and their deliveries. */
+  readonly webhooks: WebhookRepository;
+  readonly deliveries: DeliveryRepository;
+  /** The delivery worker and the expiry and alert scans; the app starts and stops them. */
+  readonly events: EventServices;
   /** The local CLI's admin credential, when the server keeps an embedded data dir; null otherwise. */
   readonly localToken: string | null;
   /** Closes what the context opened: Redis, the database, the data dir's lock. */
@@ -79,16 +87,20 @@ export const AppContext = {
       now,
       staleMs: config.staleIfErrorMs,
     });
+    // The worker needs the open store, and the store wakes the worker after commits that queue deliveries.
+    let events: EventServices | undefined;
     const store = await openStore({
       target,
       peppers: config.peppers,
       logger,
       keyChanged: (id) => cache.invalidate(id),
+      eventsQueued: () => events?.wake(),
     });
     const { database, hasher } = store;
     const databaseHealth = new DatabaseHealth({ probe: () => database.ping(1000), now, logger });
     metrics.databaseUp.set(1);
     databaseHealth.on("change", (down) => metrics.databaseUp.set(down ? 0 : 1));
+    events = createEvents({ database, config, now, logger }, metrics.registry);
     const keys = new KeyRepository(database.db);
     const trafficStore = new TrafficRepository(database);
     const traffic = new TrafficRecorder({ sink: trafficStore, metrics, logger });
@@ -135,6 +147,9 @@ export const AppContext = {
       traffic,
       trafficStore,
       pageTokens: new PageTokens(hasher.current.secret),
+      webhooks: new WebhookRepository(database.db),
+      deliveries: new DeliveryRepository(database.db),
+      events,
       localToken: embeddedDataDir(config.store) ? randomBytes(32).toString("base64url") : null,
       async close() {
         databaseHealth.stop();

@@ -1,4 +1,5 @@
 import type { KeyPatch, KeyRecord } from "../keys/key-record.js";
+import { eventTypeOfAction, keyEvent } from "../webhooks/key-events.js";
 import { auditView, changedFields, sharingCompanies } from "./audit-view.js";
 import type { AuditFields, WriteDeps } from "./write-deps.js";
 
@@ -48,6 +49,18 @@ export function changeKey(deps: WriteDeps, options: ChangeKeyOptions): Promise<C
       before: diff.before,
       after: diff.after,
     });
+    const type = eventTypeOfAction(options.action);
+    if (type) {
+      const extra =
+        type === "key.updated"
+          ? { changed_fields: Object.keys(diff.after) }
+          : { reason: options.reason ?? null };
+      const event = keyEvent(type, after, extra);
+      await tx.events.publish(
+        { ...event, companyIds: [...event.companyIds, ...(options.alsoCompanies ?? [])] },
+        now,
+      );
+    }
     return { kind: "changed", key: after };
   });
 }

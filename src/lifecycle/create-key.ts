@@ -1,6 +1,7 @@
 import type { KeyRecord } from "../keys/key-record.js";
 import { type KeySpec, mintSecret, newKeyId } from "../keys/mint.js";
 import type { Tx } from "../store/transaction.js";
+import { keyEvent } from "../webhooks/key-events.js";
 import { auditView, sharingCompanies } from "./audit-view.js";
 import type { AuditFields, WriteDeps } from "./write-deps.js";
 
@@ -28,6 +29,7 @@ export function createKey(deps: WriteDeps, { spec, audit }: CreateKeyOptions): P
       alsoCompanies: sharingCompanies(created.key),
       after: auditView(created.key),
     });
+    await tx.events.publish(keyEvent("key.created", created.key), created.key.createTime);
     return created;
   });
 }

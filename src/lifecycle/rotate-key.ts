@@ -1,4 +1,5 @@
 import type { KeyRecord, KeyStatus } from "../keys/key-record.js";
+import { keyEvent } from "../webhooks/key-events.js";
 import { auditView, sharingCompanies } from "./audit-view.js";
 import { insertKey } from "./create-key.js";
 import type { AuditFields, WriteDeps } from "./write-deps.js";
@@ -64,6 +65,7 @@ export function rotateKey(deps: WriteDeps, options: RotateKeyOptions): Promise<R
         rotated_to_key_id: key.id,
       },
     });
+    await tx.events.publish(keyEvent("key.rotated", previous, { new_key_id: key.id }), now);
     return { kind: "rotated", key, secret, previous };
   });
 }

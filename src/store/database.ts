@@ -20,6 +20,8 @@ export function embeddedDataDir(target: DatabaseTarget): string | null {
 export interface DatabaseOptions {
   /** A committed transaction changed this key: this replica's caches drop it at once. */
   keyChanged?: (keyId: string) => void;
+  /** A committed transaction published webhook events: this replica's worker sends them at once. */
+  eventsQueued?: () => void;
 }
 
 /** Owns the connection pool (or the embedded engine), the migrator and transactions. */
@@ -134,7 +136,7 @@ export class Database {
    * `fn` registered with `onCommit` run.
    */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const hooks = new CommitHooks(this.options.keyChanged ?? (() => {}));
+    const hooks = new CommitHooks(this.options.keyChanged ?? (() => {}), this.options.eventsQueued);
     const result = await this.db.transaction().execute((trx) => fn(hooks.bind(trx)));
     hooks.run();
     return result;

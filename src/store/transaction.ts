@@ -1,7 +1,11 @@
 import { AuditRepository } from "./audit-repository.js";
+import { DeliveryRepository } from "./delivery-repository.js";
 import type { Executor } from "./executor.js";
 import { KeyRepository } from "./key-repository.js";
+import { NoticeRepository } from "./notice-repository.js";
+import { OutboxRepository } from "./outbox-repository.js";
 import { UserRepository } from "./user-repository.js";
+import { WebhookRepository } from "./webhook-repository.js";
 
 /**
  * One open transaction: the repositories bound to it, and a hook for what must follow its commit. A change
@@ -11,6 +15,12 @@ export interface Tx {
   keys: KeyRepository;
   audit: AuditRepository;
   users: UserRepository;
+  /** The webhook outbox: `tx.events.publish(event, now)` beside the change that causes the event. */
+  events: OutboxRepository;
+  webhooks: WebhookRepository;
+  deliveries: DeliveryRepository;
+  /** Marks that keep scheduled notices and alerts to once. */
+  notices: NoticeRepository;
   /** Runs `fn` once the transaction has committed; never when it rolls back. */
   onCommit(fn: () => void): void;
 }
@@ -19,8 +29,12 @@ export interface Tx {
 export class CommitHooks {
   private readonly hooks: (() => void)[] = [];
   private readonly changedKeys = new Set<string>();
+  private published = false;
 
-  constructor(private readonly keysChanged: (keyId: string) => void) {}
+  constructor(
+    private readonly keysChanged: (keyId: string) => void,
+    private readonly eventsQueued: () => void = () => {},
+  ) {}
 
   /** The repositories and hooks of a transaction running on `trx`. */
   bind(trx: Executor): Tx {
@@ -28,13 +42,23 @@ export class CommitHooks {
       keys: new KeyRepository(trx, (id) => this.changedKeys.add(id)),
       audit: new AuditRepository(trx),
       users: new UserRepository(trx),
+      events: new OutboxRepository(trx, () => {
+        this.published = true;
+      }),
+      webhooks: new WebhookRepository(trx),
+      deliveries: new DeliveryRepository(trx),
+      notices: new NoticeRepository(trx),
       onCommit: (fn) => this.hooks.push(fn),
     };
   }
 
-  /** Tells the cache about every key the transaction changed, then runs the registered hooks in order. */
+  /**
+   * Tells the cache about every key the transaction changed, wakes the webhook worker when it published
+   * events, then runs the registered hooks in order.
+   */
   run(): void {
     for (const id of this.changedKeys) this.keysChanged(id);
+    if (this.published) this.eventsQueued();
     for (const fn of this.hooks) fn();
   }
 }

@@ -2,6 +2,14 @@ import type { AuditEventsTable } from "./audit-events.js";
 import type { KeysTable } from "./keys.js";
 import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
 import type { MembershipsTable, UsersTable } from "./users.js";
+import type {
+  KeyAlertsTable,
+  KeyNoticesTable,
+  KeySourceIpsTable,
+  WebhookDeliveriesTable,
+  WebhookEventsTable,
+  WebhooksTable,
+} from "./webhooks.js";
 
 /** Every table Keyward owns. */
 export interface DatabaseSchema {
@@ -12,4 +20,10 @@ export interface DatabaseSchema {
   auth_events: AuthEventsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  key_notices: KeyNoticesTable;
+  key_alerts: KeyAlertsTable;
+  key_source_ips: KeySourceIpsTable;
 }
