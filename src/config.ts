@@ -40,6 +40,10 @@ export interface Config {
   drainMs: number;
   /** Longest wait for a Check's key lookup; null for the store's own bound (100 ms on PostgreSQL). */
   lookupTimeoutMs: number | null;
+  /** Whether the admin listener serves the web console (`KEYWARD_CONSOLE=off` turns it off). */
+  console: boolean;
+  /** How long a console session lives after sign-in (`KEYWARD_CONSOLE_SESSION_TTL`). */
+  consoleSessionTtlMs: number;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -100,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     staleIfErrorMs: durationSetting(env, "KEYWARD_STALE_IF_ERROR", 30_000, true),
     drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
     lookupTimeoutMs: lookupTimeoutConfig(env),
+    console: consoleSetting(env),
+    consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -246,4 +252,10 @@ function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number,
     throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h${zero ? ", or 0" : ""}`);
   }
   return ms;
+}
+
+function consoleSetting(env: NodeJS.ProcessEnv): boolean {
+  const text = env.KEYWARD_CONSOLE ?? "on";
+  if (text !== "on" && text !== "off") throw new ConfigError('KEYWARD_CONSOLE must be "on" or "off"');
+  return text === "on";
 }

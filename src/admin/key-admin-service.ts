@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppContext } from "../context.js";
 import type { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import { getCallerHandler } from "./console/get-caller.js";
 import { createKeyHandler } from "./handlers/create-key.js";
 import { detachCompanyHandler } from "./handlers/detach-company.js";
 import { getKeyHandler } from "./handlers/get-key.js";
@@ -38,5 +39,6 @@ export function keyAdminService(ctx: AppContext): ServiceImpl<typeof KeyAdminSer
     addMembership: addMembershipHandler(ctx),
     removeMembership: removeMembershipHandler(ctx),
     listMemberships: listMembershipsHandler(ctx),
+    getCaller: getCallerHandler(ctx),
   };
 }

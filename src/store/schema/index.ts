@@ -1,4 +1,5 @@
 import type { AuditEventsTable } from "./audit-events.js";
+import type { ConsoleSessionsTable } from "./console-sessions.js";
 import type { KeysTable } from "./keys.js";
 import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
 import type { MembershipsTable, UsersTable } from "./users.js";
@@ -12,4 +13,5 @@ export interface DatabaseSchema {
   auth_events: AuthEventsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  console_sessions: ConsoleSessionsTable;
 }
