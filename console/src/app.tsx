@@ -41,7 +41,8 @@ export function App() {
   }
   const onSignOut = async () => {
     await signOut();
-    await queryClient.resetQueries({ queryKey: ["caller"] });
+    // A fresh page: nothing read during the session stays in memory.
+    window.location.assign("/console/");
   };
   return (
     <SessionContext.Provider value={session}>

@@ -10,6 +10,19 @@ import { Link } from "../router.js";
 import { companyFilter, useSession } from "../session.js";
 
 const PAGE_SIZE = 50;
+/** The actions the server records, for the filter. */
+const AUDIT_ACTIONS = [
+  "key.create",
+  "key.update",
+  "key.rotate",
+  "key.suspend",
+  "key.resume",
+  "key.revoke",
+  "key.detach_company",
+  "user.create",
+  "membership.add",
+  "membership.remove",
+];
 /** The most events one CSV export gathers. */
 const EXPORT_LIMIT = 10_000;
 
@@ -99,17 +112,15 @@ export function AuditLogView() {
         </p>
       )}
       <search className="filters" aria-label="Filter audit events">
-        <label>
-          Action
-          <select value={filters.action} onChange={set("action")}>
+        <div className="filter">
+          <label htmlFor="audit-action">Action</label>
+          <select id="audit-action" value={filters.action} onChange={set("action")}>
             <option value="">Any</option>
-            {["key.created", "key.updated", "key.rotated", "key.suspended", "key.resumed", "key.revoked"].map(
-              (a) => (
-                <option key={a}>{a}</option>
-              ),
-            )}
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
           </select>
-        </label>
+        </div>
         <label>
           Key id
           <input value={filters.keyId} onChange={set("keyId")} />
