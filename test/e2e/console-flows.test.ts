@@ -121,11 +121,12 @@ describe("web console, end to end", () => {
     await s.getByRole("button", { name: "Done", exact: true }).click();
     await s.waitFor({ state: "detached" });
     expect(await check(secret)).toBe("allow");
-    const kept = await page.evaluate(() => ({
+    const kept = await page.evaluate(async () => ({
       local: JSON.stringify({ ...localStorage }),
       session: JSON.stringify({ ...sessionStorage }),
       url: window.location.href,
       html: document.documentElement.outerHTML,
+      indexedDb: JSON.stringify(await indexedDB.databases()),
     }));
     for (const place of Object.values(kept)) expect(place).not.toContain(secret);
     expect(page.url()).not.toContain(secret);
@@ -139,6 +140,11 @@ describe("web console, end to end", () => {
     expect(table).toContain("Jobs reader");
     await expectAccessible();
     await shot("keys");
+    await page.getByRole("button", { name: "Never expires", exact: true }).click();
+    await page.getByRole("link", { name: "Jobs reader", exact: true }).waitFor({ state: "detached" });
+    expect(await page.getByRole("table").textContent()).toContain("acme admin");
+    await page.getByRole("button", { name: "Never expires", exact: true }).click();
+    await page.getByRole("link", { name: "Jobs reader", exact: true }).waitFor();
     await page.goto(`${t.adminUrl}/console/keys/${globexKey.id}`);
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Not found");
     await page.goto(`${t.adminUrl}/console/`);
