@@ -151,6 +151,16 @@ describe("console sessions", () => {
     }
   });
 
+  it("never writes an admin key or a session id to the log", async () => {
+    const s = await signIn(t.adminUrl, admin.secret);
+    await sessionRpc(t.adminUrl, s.cookie, "ListKeys", {});
+    await signIn(t.adminUrl, `${admin.secret}x`);
+    const logs = t.logs.join("\n");
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(admin.secret);
+    expect(logs).not.toContain(s.cookie.split("=")[1]);
+  });
+
   it("keeps bearer calls working with no CSRF headers at all", async () => {
     const res = await postConnectJson(t.adminUrl, "ListKeys", {}, admin.secret);
     expect(res.status).toBe(200);
