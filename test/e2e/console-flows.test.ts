@@ -151,7 +151,7 @@ describe("web console, end to end", () => {
   });
 
   it("opens the key page: usage chart, settings edited in place", async () => {
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
     await page.getByRole("link", { name: "Jobs reader", exact: true }).click();
     await page.getByRole("heading", { name: "Jobs reader", exact: true }).waitFor();
     keyId = page.url().split("/").pop() ?? "";

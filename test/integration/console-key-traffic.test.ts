@@ -63,7 +63,7 @@ describe("ListKeys traffic and filters, GetKeyUsage buckets", () => {
     } finally {
       envoy.close();
     }
-    await t.app.traffic.flush();
+    await t.app.ctx.traffic.flush();
   });
   afterAll(async () => {
     await t?.close();

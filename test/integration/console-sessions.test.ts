@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postConnectJson } from "../helpers/admin-clients.js";
 import { sessionRpc, signIn } from "../helpers/console-session.js";
-import { startTestApp, TEST_DATABASE, type TestApp } from "../helpers/test-app.js";
+import { dropSchema, freshSchema, startTestApp, TEST_DATABASE, type TestApp } from "../helpers/test-app.js";
 
 /**
  * Console sessions: an admin key buys an HttpOnly, SameSite=Strict cookie; calls riding on it act with that
@@ -15,22 +16,19 @@ describe("console sessions", () => {
   let admin: { secret: string; id: string };
   let now = Date.now();
 
+  const schema = TEST_DATABASE === "postgres" ? freshSchema() : undefined;
+
   beforeAll(async () => {
     const clock = () => now;
-    t = await startTestApp({ now: clock, env: { KEYWARD_CONSOLE_SESSION_TTL: "3h" } });
-    if (TEST_DATABASE === "postgres") {
-      const schema = t.config.store.kind === "postgres" ? t.config.store.schema : undefined;
-      other = await startTestApp({
-        now: clock,
-        env: { KEYWARD_PEPPER: "" },
-        ...(schema ? { schema } : {}),
-      }).catch(() => undefined);
-    }
+    const env = { KEYWARD_CONSOLE_SESSION_TTL: "3h", KEYWARD_PEPPER: randomBytes(32).toString("hex") };
+    t = await startTestApp({ now: clock, env, ...(schema ? { schema } : {}) });
+    if (schema) other = await startTestApp({ now: clock, env, schema });
     admin = await t.mintKey({ companyId: "acme", scopes: ["keys:admin"], name: "ops" });
   });
   afterAll(async () => {
     await other?.close();
     await t?.close();
+    if (schema) await dropSchema(schema);
   });
 
   it("answers a good admin key with a session cookie carrying the contract's attributes", async () => {
@@ -135,6 +133,7 @@ describe("console sessions", () => {
     const key = await t.mintKey({ companyId: "acme", scopes: ["keys:admin"] });
     const s = await signIn(t.adminUrl, key.secret);
     const replicas = other ? [t, other] : [t];
+    expect(replicas).toHaveLength(TEST_DATABASE === "postgres" ? 2 : 1);
     for (const r of replicas)
       expect((await sessionRpc(r.adminUrl, s.cookie, "ListKeys", {})).status).toBe(200);
     const suspended = await postConnectJson(
