@@ -1,5 +1,6 @@
 import { startAdminServer } from "./admin/admin-server.js";
 import { adminAuthInterceptor } from "./admin/authenticate.js";
+import { consoleParts } from "./admin/console/console-wiring.js";
 import type { DualListener } from "./admin/dual-listener.js";
 import { keyAdminService } from "./admin/key-admin-service.js";
 import { observeInterceptor } from "./admin/observe.js";
@@ -68,11 +69,13 @@ export class App {
       });
       cleanups.unshift(() => authz.close(2000));
       stop?.throwIfAborted();
+      const consoleApp = consoleParts(ctx);
       const admin = await startAdminServer({
         listen: config.adminListen,
         keyAdmin: keyAdminService(ctx),
         interceptors: [
           observeInterceptor(ctx.metrics, logger, ctx.databaseHealth),
+          ...(consoleApp ? [consoleApp.interceptor] : []),
           adminAuthInterceptor(ctx),
         ],
         health: health.view([KeyAdminService.typeName]),
@@ -87,6 +90,7 @@ export class App {
           ),
         adminAuth: config.dev ? "dev" : "on",
         logger,
+        console: consoleApp?.routes,
       });
       cleanups.unshift(() => admin.close());
       const dataDir = embeddedDataDir(config.store);

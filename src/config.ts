@@ -41,6 +41,10 @@ export interface Config {
   drainMs: number;
   /** Longest wait for a Check's key lookup; null for the store's own bound (100 ms on PostgreSQL). */
   lookupTimeoutMs: number | null;
+  /** Whether the admin listener serves the web console (`KEYWARD_CONSOLE=off` turns it off). */
+  console: boolean;
+  /** How long a console session lives after sign-in (`KEYWARD_CONSOLE_SESSION_TTL`). */
+  consoleSessionTtlMs: number;
   webhooks: WebhookConfig;
   notify: NotifyConfig;
 }
@@ -142,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       spikeFactor: intSetting(env, "KEYWARD_ALERT_SPIKE_FACTOR", 10, 2, 1_000_000),
       spikeMinimum: intSetting(env, "KEYWARD_ALERT_SPIKE_MIN", 1000, 1, 1_000_000_000),
     },
+    console: consoleSetting(env),
+    consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
@@ -301,4 +307,10 @@ function booleanSetting(env: NodeJS.ProcessEnv, name: string): boolean {
   if (text === "" || text === "false") return false;
   if (text === "true") return true;
   throw new ConfigError(`${name} must be true or false`);
+}
+
+function consoleSetting(env: NodeJS.ProcessEnv): boolean {
+  const text = env.KEYWARD_CONSOLE ?? "on";
+  if (text !== "on" && text !== "off") throw new ConfigError('KEYWARD_CONSOLE must be "on" or "off"');
+  return text === "on";
 }

@@ -10,7 +10,7 @@ import { healthImpl, reflectionRoutes } from "../rpc/connect-services.js";
 import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
 import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
-import { httpRoutes } from "./http-routes.js";
+import { httpRoutes, type NodeHandlerFn } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
 import { rejectNulInterceptor } from "./reject-nul.js";
 
@@ -25,6 +25,8 @@ export interface AdminServerOptions {
   ready: () => Promise<boolean>;
   adminAuth: "on" | "dev";
   logger: Logger;
+  /** The web console's routes, unless it is turned off; they answer true for the paths they serve. */
+  console?: ((req: Parameters<NodeHandlerFn>[0], res: Parameters<NodeHandlerFn>[1]) => boolean) | undefined;
 }
 
 /** Largest admin request body accepted; no valid admin request comes near it. */
@@ -44,5 +46,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
     contextValues: (req) => createContextValues().set(sourceIpKey, peerAddress(req)),
     fallback: httpRoutes(options),
   });
-  return listenDual(options.listen, handler);
+  const consoleRoutes = options.console;
+  return listenDual(options.listen, (req, res) => {
+    if (consoleRoutes?.(req, res)) return;
+    // Admin answers may carry key material or one-time secrets: no cache anywhere may keep them.
+    res.setHeader("cache-control", "no-store");
+    handler(req, res);
+  });
 }

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { keyStanding } from "../authz/key-standing.js";
+import type { VerifiedKey } from "../authz/verified-key.js";
 import type { AppContext } from "../context.js";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 import { parseAddress } from "../keys/cidr.js";
@@ -15,7 +16,8 @@ type AuthenticateDeps = Pick<AppContext, "verifier" | "localToken" | "config" | 
  */
 export function adminAuthInterceptor(deps: AuthenticateDeps): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName === KeyAdminService.typeName) {
+    // A console session has already named the caller.
+    if (req.service.typeName === KeyAdminService.typeName && !req.contextValues.get(principalKey)) {
       const principal = await authenticate(
         deps,
         req.header.get("authorization"),
@@ -48,8 +50,15 @@ async function authenticate(
   const verification = await deps.verifier.verify(credential);
   if (verification.kind === "malformed") throw rejected("malformed_key");
   if (verification.kind !== "key") throw rejected("invalid_key");
-  const key = verification.key;
-  const standing = keyStanding(key, sourceIp ? (parseAddress(sourceIp) ?? null) : null, deps.now());
+  return admitAdminKey(verification.key, sourceIp, deps.now());
+}
+
+/**
+ * The principal a stored admin key acts as, or why it may not call the admin API: the same status, expiry and
+ * IP checks as on the Check path, then an admin scope spelled out on a standard key.
+ */
+export function admitAdminKey(key: VerifiedKey, sourceIp: string | null, now: number): Principal {
+  const standing = keyStanding(key, sourceIp ? (parseAddress(sourceIp) ?? null) : null, now);
   if (standing) throw rejected(standing);
   // Admin scopes are reserved: only an exact grant counts, never a wildcard, and only on a standard key (a
   // credential that acts for many companies administers none of them, however its row was written).

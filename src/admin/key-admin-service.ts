@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppContext } from "../context.js";
 import type { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
+import { getCallerHandler } from "./console/get-caller.js";
 import { createKeyHandler } from "./handlers/create-key.js";
 import { createWebhookHandler } from "./handlers/create-webhook.js";
 import { deleteWebhookHandler } from "./handlers/delete-webhook.js";
@@ -54,5 +55,6 @@ export function keyAdminService(ctx: AppContext): ServiceImpl<typeof KeyAdminSer
     rotateWebhookSecret: rotateWebhookSecretHandler(ctx),
     listWebhookDeliveries: listWebhookDeliveriesHandler(ctx),
     redeliverWebhook: redeliverWebhookHandler(ctx),
+    getCaller: getCallerHandler(ctx),
   };
 }

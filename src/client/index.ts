@@ -6,6 +6,7 @@ import {
 } from "@connectrpc/connect-node";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 
+export * from "../gen/keyward/admin/v1/console_pb.js";
 export * from "../gen/keyward/admin/v1/key_admin_pb.js";
 export * from "../gen/keyward/admin/v1/key_pb.js";
 

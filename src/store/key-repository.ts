@@ -3,6 +3,7 @@ import type { Environment } from "../keys/format.js";
 import type { KeyKind, KeyPatch, KeyRecord, KeyStatus } from "../keys/key-record.js";
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
+import { type KeyListExtras, narrowKeys, withRecentUsage } from "./key-list-extras.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
 
 /** A key to store: its settings, its minted secret's stored form, and where it came from. */
@@ -22,6 +23,11 @@ export interface KeyListFilter {
   environment?: Environment | undefined;
   tag?: string | undefined;
 }
+
+const DAY_MS = 86_400_000;
+
+/** A listed key with its recent traffic. */
+export type KeyWithRecentUsage = KeyRecord & { requests24h: number; denied24h: number };
 
 /**
  * Reads and writes the `keys` table. Bound to a transaction, it reports every key it changes (`changed`), so
@@ -99,9 +105,17 @@ export class KeyRepository {
     for (const { id } of rows) this.changed(id);
   }
 
-  /** One page of keys, newest first, after the (create_time, id) position `after`. */
-  async list(filter: KeyListFilter, after: { createTime: Date; id: string } | undefined, limit: number) {
-    let q = this.db.selectFrom("keys").selectAll();
+  /**
+   * One page of keys, newest first, after the (create_time, id) position `after`, each with its requests
+   * allowed and denied since `extras.now` minus 24 hours: one query, whatever the page size.
+   */
+  async list(
+    filter: KeyListFilter,
+    after: { createTime: Date; id: string } | undefined,
+    limit: number,
+    extras: KeyListExtras = { now: new Date() },
+  ): Promise<KeyWithRecentUsage[]> {
+    let q = narrowKeys(this.db.selectFrom("keys").selectAll("keys"), extras);
     const company = filter.companyId;
     if (company !== undefined) {
       // Every key that may act for the company: its own, integration keys listing it, its members' tokens.
@@ -134,8 +148,16 @@ export class KeyRepository {
         ]),
       );
     }
-    const rows = await q.orderBy("create_time", "desc").orderBy("id", "desc").limit(limit).execute();
-    return rows.map(toRecord);
+    const rows = await withRecentUsage(q, new Date(extras.now.getTime() - DAY_MS))
+      .orderBy("create_time", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      ...toRecord(r),
+      requests24h: Number(r.requests_recent ?? 0),
+      denied24h: Number(r.denied_recent ?? 0),
+    }));
   }
 }
 

@@ -8,7 +8,9 @@ import {
   KeyUsageSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import { Violations } from "../../keys/validation.js";
+import { UsageSeriesRepository } from "../../store/usage-series-repository.js";
 import { callerOf } from "../caller.js";
+import { fillBuckets, seriesShape } from "../console/usage-buckets.js";
 import { invalidArgument } from "../errors.js";
 import { canManage } from "../principal.js";
 import { timestampInput } from "../request-input.js";
@@ -21,6 +23,7 @@ const DAY_MS = 86_400_000;
  * was last used, including uses this replica has not written yet.
  */
 export function getKeyUsageHandler(ctx: AppContext) {
+  const seriesStore = new UsageSeriesRepository(ctx.database.db);
   return async (req: GetKeyUsageRequest, hctx: HandlerContext): Promise<KeyUsage> => {
     const v = new Violations();
     const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(ctx.now());
@@ -28,7 +31,8 @@ export function getKeyUsageHandler(ctx: AppContext) {
       ? timestampInput(v, "start_time", req.startTime)
       : new Date(ctx.now() - DAY_MS);
     if (start && end && start > end) v.add("start_time", "must not be after end_time");
-    if (!v.ok || !start || !end) throw invalidArgument(v.list);
+    const series = start && end ? seriesShape(v, req.granularity, start, end) : undefined;
+    if (!v.ok || !start || !end || !series) throw invalidArgument(v.list);
     const caller = callerOf(hctx);
     const key = await visibleKey(ctx, caller, req.keyId);
     // A company that only shares the key (integration key, member's token) sees the usage it was charged.
@@ -37,6 +41,7 @@ export function getKeyUsageHandler(ctx: AppContext) {
     const stored = key.lastUsedTime?.getTime() ?? 0;
     const lastUsed = Math.max(stored, ctx.traffic.pendingLastUsed(key.id) ?? 0);
     const usage = await ctx.trafficStore.usage(key.id, start, end, onlyCompany);
+    const points = await seriesStore.series(key.id, start, end, series.widthMs, onlyCompany);
     return create(KeyUsageSchema, {
       keyId: key.id,
       lastUsedTime: lastUsed > 0 ? timestampFromMs(lastUsed) : undefined,
@@ -49,6 +54,12 @@ export function getKeyUsageHandler(ctx: AppContext) {
         companyId: c.companyId,
         requestCount: BigInt(c.requests),
         deniedCount: BigInt(c.denied),
+      })),
+      granularity: series.granularity,
+      buckets: fillBuckets(points, start.getTime(), end.getTime(), series.widthMs).map((b) => ({
+        startTime: timestampFromDate(b.start),
+        allowedCount: BigInt(b.allowed),
+        deniedCount: BigInt(b.denied),
       })),
     });
   };

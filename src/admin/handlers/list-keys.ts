@@ -11,6 +11,7 @@ import type { KeyStatus } from "../../keys/key-record.js";
 import { checkEnvironment, Violations } from "../../keys/validation.js";
 import type { KeyListFilter } from "../../store/key-repository.js";
 import { callerOf } from "../caller.js";
+import { listExtras } from "../console/list-extras.js";
 import { invalidArgument } from "../errors.js";
 import { keyResource } from "../key-resource.js";
 import { pageOf, pagePosition, pageSize } from "../paging.js";
@@ -27,13 +28,14 @@ export function listKeysHandler(ctx: AppContext) {
       v.add("status", 'must be "active", "suspended" or "revoked"');
     if (req.environment) checkEnvironment(v, "environment", req.environment);
     const limit = pageSize(v, req.pageSize);
+    const extras = listExtras(v, req, ctx.now());
     const filter: KeyListFilter = {
       companyId: companyScope(principal, req.companyId),
       status: (req.status || undefined) as KeyStatus | undefined,
       environment: (req.environment || undefined) as Environment | undefined,
       tag: req.tag || undefined,
     };
-    const scope = JSON.stringify(["keys", principal, filter]);
+    const scope = JSON.stringify(["keys", principal, filter, extras.query, extras.hygiene]);
     const position = pagePosition(ctx.pageTokens, v, scope, req.pageToken, 2);
     if (!v.ok) throw invalidArgument(v.list);
     // Another company's keys are invisible: asking for them finds nothing, exactly as for a company with none.
@@ -43,13 +45,18 @@ export function listKeysHandler(ctx: AppContext) {
     const after = position
       ? { createTime: new Date(position[0] as string), id: position[1] as string }
       : undefined;
-    const keys = await ctx.keys.list(filter, after, limit + 1);
+    const keys = await ctx.keys.list(filter, after, limit + 1, extras);
     const page = pageOf(ctx.pageTokens, scope, keys, limit, (last) => [
       last.createTime.toISOString(),
       last.id,
     ]);
     return create(ListKeysResponseSchema, {
-      keys: page.items.map(keyResource),
+      keys: page.items.map((k) =>
+        Object.assign(keyResource(k), {
+          requestCount24h: BigInt(k.requests24h),
+          deniedCount24h: BigInt(k.denied24h),
+        }),
+      ),
       nextPageToken: page.nextPageToken,
     });
   };

@@ -1,4 +1,5 @@
 import type { AuditEventsTable } from "./audit-events.js";
+import type { ConsoleSessionsTable } from "./console-sessions.js";
 import type { KeysTable } from "./keys.js";
 import type { AuthEventsTable, KeyUsageEndpointsTable, KeyUsageTable } from "./usage.js";
 import type { MembershipsTable, UsersTable } from "./users.js";
@@ -26,4 +27,5 @@ export interface DatabaseSchema {
   key_notices: KeyNoticesTable;
   key_alerts: KeyAlertsTable;
   key_source_ips: KeySourceIpsTable;
+  console_sessions: ConsoleSessionsTable;
 }
