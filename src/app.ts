@@ -41,6 +41,11 @@ export class App {
       stop?.throwIfAborted();
       ctx.traffic.start(1000);
       cleanups.unshift(() => ctx.traffic.stop());
+      const retention = ctx.retention;
+      if (retention) {
+        retention.start();
+        cleanups.unshift(() => retention.stop());
+      }
       const feedState = (up: boolean) => {
         ctx.metrics.changeFeedConnected.set(up ? 1 : 0);
         // A lost feed may be the first sign of a database that is down: one probe says.
@@ -63,6 +68,7 @@ export class App {
         reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
         logger,
         metrics: ctx.metrics,
+        limits: config.connections,
       });
       cleanups.unshift(() => authz.close(2000));
       stop?.throwIfAborted();
@@ -85,6 +91,7 @@ export class App {
           ),
         adminAuth: config.dev ? "dev" : "on",
         logger,
+        limits: config.connections,
       });
       cleanups.unshift(() => admin.close());
       const dataDir = embeddedDataDir(config.store);

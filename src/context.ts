@@ -17,8 +17,10 @@ import { embeddedDataDir } from "./store/database.js";
 import { DatabaseHealth } from "./store/database-health.js";
 import { KeyRepository } from "./store/key-repository.js";
 import { openStore } from "./store/open-store.js";
+import { RetentionRepository } from "./store/retention-repository.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
 import { UserRepository } from "./store/user-repository.js";
+import { RetentionSweeper } from "./usage/retention.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
 
 /**
@@ -46,6 +48,8 @@ export interface AppContext extends WriteDeps {
   /** Usage and authentication audit, gathered in memory and written in batches. */
   readonly traffic: TrafficRecorder;
   readonly trafficStore: TrafficRepository;
+  /** Deletes auth events and usage older than KEYWARD_RETENTION; null when retention is off. */
+  readonly retention: RetentionSweeper | null;
   readonly pageTokens: PageTokens;
   /** The local CLI's admin credential, when the server keeps an embedded data dir; null otherwise. */
   readonly localToken: string | null;
@@ -134,6 +138,14 @@ export const AppContext = {
       }),
       traffic,
       trafficStore,
+      retention:
+        config.retentionMs === null
+          ? null
+          : new RetentionSweeper(
+              new RetentionRepository(database),
+              { retentionMs: config.retentionMs, now },
+              logger,
+            ),
       pageTokens: new PageTokens(hasher.current.secret),
       localToken: embeddedDataDir(config.store) ? randomBytes(32).toString("base64url") : null,
       async close() {

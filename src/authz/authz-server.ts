@@ -1,6 +1,7 @@
+import type * as net from "node:net";
 import { toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
-import type { ListenAddress } from "../config.js";
+import type { ConnectionLimits, ListenAddress } from "../config.js";
 import {
   Authorization,
   type CheckResponse,
@@ -8,6 +9,7 @@ import {
 } from "../gen/envoy/service/auth/v3/external_auth_pb.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { guardedServer } from "../rpc/connection-guard.js";
 import { grpcMethod } from "../rpc/grpc-js.js";
 import { addHealthService, addReflectionService } from "../rpc/grpc-js-services.js";
 import type { HealthSource } from "../rpc/health.js";
@@ -26,6 +28,7 @@ export interface AuthzServerOptions {
   reflection: ReflectionIndex;
   logger: Logger;
   metrics: Metrics;
+  limits: ConnectionLimits;
 }
 
 const UNDECODABLE = deny("unsupported_request", { message: "The check request could not be decoded." });
@@ -47,11 +50,16 @@ const MAX_CHECK_BYTES = 32 * 1024 * 1024;
 export class AuthzServer {
   private constructor(
     private readonly server: Server,
+    private readonly tcp: net.Server,
     readonly port: number,
   ) {}
 
   static async start(options: AuthzServerOptions): Promise<AuthzServer> {
-    const server = new Server({ "grpc.max_receive_message_length": MAX_CHECK_BYTES });
+    const server = new Server({
+      "grpc.max_receive_message_length": MAX_CHECK_BYTES,
+      // Closes a connection with no call in flight for this long (grpc-js's own idle timer).
+      "grpc.max_connection_idle_ms": options.limits.idleMs,
+    });
     const [checkMethod] = Authorization.methods;
     if (!checkMethod) throw new Error("Authorization service has no Check method");
     const definition = {
@@ -91,18 +99,22 @@ export class AuthzServer {
     );
     addHealthService(server, options.health);
     addReflectionService(server, options.reflection);
+    // Keyward accepts the connections itself, bounded (a cap, a deadline for the first bytes), and hands them
+    // to grpc-js; grpc-js never listens.
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const tcp = guardedServer(options.limits, (socket) => injector.injectConnection(socket));
     const port = await new Promise<number>((resolve, reject) => {
-      const { host, port } = options.listen;
-      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
+      tcp.once("error", reject);
+      tcp.listen(options.listen.port, options.listen.host, () =>
+        resolve((tcp.address() as net.AddressInfo).port),
       );
     });
-    return new AuthzServer(server, port);
+    return new AuthzServer(server, tcp, port);
   }
 
   /** Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cuts the rest. */
   async close(graceMs = 5000): Promise<void> {
+    this.tcp.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();

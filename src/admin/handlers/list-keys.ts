@@ -49,7 +49,7 @@ export function listKeysHandler(ctx: AppContext) {
       last.id,
     ]);
     return create(ListKeysResponseSchema, {
-      keys: page.items.map(keyResource),
+      keys: page.items.map((k) => keyResource(k, principal)),
       nextPageToken: page.nextPageToken,
     });
   };
