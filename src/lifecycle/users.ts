@@ -53,8 +53,8 @@ export type AddMembershipOutcome =
   | { kind: "exists" };
 
 /**
- * The user's tokens may act for the company from now on, with at most `scopes` there. Filed under the company and the user's default
- * company; the user's tokens leave the caches once it commits.
+ * The user's tokens may act for the company from now on, with at most `scopes` there. Filed under the
+ * company and the user's default company; the user's tokens leave the caches once it commits.
  */
 export function addMembership(deps: WriteDeps, options: AddMembershipOptions): Promise<AddMembershipOutcome> {
   const now = new Date(deps.now());
