@@ -148,7 +148,9 @@ describe("creating integration keys and user tokens", () => {
     await platform.createUser({ user: { id: "token-owner", defaultCompanyId: "acme" } });
     await platform.addMembership({ userId: "token-owner", companyId: "globex", scopes: ["*"] });
     // Another company's user, even a member of globex, is answered as no user at all: nothing names acme.
-    expect(await invalidFields(globex.createKey({ kind: "user", userId: "token-owner" }))).toEqual(["user_id"]);
+    expect(await invalidFields(globex.createKey({ kind: "user", userId: "token-owner" }))).toEqual([
+      "user_id",
+    ]);
     expect(
       await invalidFields(acme.createKey({ companyId: "globex", kind: "user", userId: "token-owner" })),
     ).toContain("company_id");
