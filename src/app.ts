@@ -44,6 +44,11 @@ export class App {
       cleanups.unshift(() => ctx.traffic.stop());
       await ctx.events.start();
       cleanups.unshift(() => ctx.events.stop());
+      const retention = ctx.retention;
+      if (retention) {
+        retention.start();
+        cleanups.unshift(() => retention.stop());
+      }
       const feedState = (up: boolean) => {
         ctx.metrics.changeFeedConnected.set(up ? 1 : 0);
         // A lost feed may be the first sign of a database that is down: one probe says.
@@ -66,6 +71,7 @@ export class App {
         reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
         logger,
         metrics: ctx.metrics,
+        limits: config.connections,
       });
       cleanups.unshift(() => authz.close(2000));
       stop?.throwIfAborted();
@@ -91,6 +97,7 @@ export class App {
         adminAuth: config.dev ? "dev" : "on",
         logger,
         console: consoleApp?.routes,
+        limits: config.connections,
       });
       cleanups.unshift(() => admin.close());
       const dataDir = embeddedDataDir(config.store);

@@ -13,6 +13,16 @@ export interface ListenAddress {
   port: number;
 }
 
+/** How a listener bounds its connections. */
+export interface ConnectionLimits {
+  /** Most connections open at once; more are closed as they arrive. */
+  maxConnections: number;
+  /** How long a new connection may stay silent before its first bytes arrive. */
+  firstBytesMs: number;
+  /** How long a connection may see no traffic at all before it is closed. */
+  idleMs: number;
+}
+
 /** Every setting, validated. Built once at start; nothing else reads the environment. */
 export interface Config {
   authzListen: ListenAddress;
@@ -41,6 +51,10 @@ export interface Config {
   drainMs: number;
   /** Longest wait for a Check's key lookup; null for the store's own bound (100 ms on PostgreSQL). */
   lookupTimeoutMs: number | null;
+  /** How both listeners bound their connections. */
+  connections: ConnectionLimits;
+  /** How long auth events and usage are kept; null keeps them for ever. */
+  retentionMs: number | null;
   /** Whether the admin listener serves the web console (`KEYWARD_CONSOLE=off` turns it off). */
   console: boolean;
   /** How long a console session lives after sign-in (`KEYWARD_CONSOLE_SESSION_TTL`). */
@@ -87,6 +101,7 @@ export interface ConfigFlags {
   dev?: boolean | undefined;
 }
 
+const DAY_MS = 86_400_000;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Reads and validates the configuration from `env` and command-line flags. */
@@ -148,6 +163,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     },
     console: consoleSetting(env),
     consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
+    connections: {
+      maxConnections: intSetting(env, "KEYWARD_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+      firstBytesMs: durationSetting(env, "KEYWARD_FIRST_BYTES_TIMEOUT", 10_000),
+      idleMs: durationSetting(env, "KEYWARD_IDLE_TIMEOUT", 300_000),
+    },
+    retentionMs:
+      env.KEYWARD_RETENTION?.trim() === "off" ? null : durationSetting(env, "KEYWARD_RETENTION", 90 * DAY_MS),
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(

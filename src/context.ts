@@ -18,9 +18,11 @@ import { DatabaseHealth } from "./store/database-health.js";
 import { DeliveryRepository } from "./store/delivery-repository.js";
 import { KeyRepository } from "./store/key-repository.js";
 import { openStore } from "./store/open-store.js";
+import { RetentionRepository } from "./store/retention-repository.js";
 import { TrafficRepository } from "./store/traffic-repository.js";
 import { UserRepository } from "./store/user-repository.js";
 import { WebhookRepository } from "./store/webhook-repository.js";
+import { RetentionSweeper } from "./usage/retention.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
 import { createEvents, type EventServices } from "./webhooks/start-events.js";
 
@@ -49,6 +51,8 @@ export interface AppContext extends WriteDeps {
   /** Usage and authentication audit, gathered in memory and written in batches. */
   readonly traffic: TrafficRecorder;
   readonly trafficStore: TrafficRepository;
+  /** Deletes auth events and usage older than KEYWARD_RETENTION; null when retention is off. */
+  readonly retention: RetentionSweeper | null;
   readonly pageTokens: PageTokens;
   /** Webhook endpoints and their deliveries. */
   readonly webhooks: WebhookRepository;
@@ -146,6 +150,14 @@ export const AppContext = {
       }),
       traffic,
       trafficStore,
+      retention:
+        config.retentionMs === null
+          ? null
+          : new RetentionSweeper(
+              new RetentionRepository(database),
+              { retentionMs: config.retentionMs, now },
+              logger,
+            ),
       pageTokens: new PageTokens(hasher.current.secret),
       webhooks: new WebhookRepository(database.db),
       deliveries: new DeliveryRepository(database.db),

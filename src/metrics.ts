@@ -132,6 +132,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly trafficRowsDropped = new Counter({
+    name: "keyward_traffic_rows_dropped_total",
+    help: "Usage and authentication-audit rows dropped because the database refused them on their own (while it accepted the rest of their batch).",
+    registers: [this.registry],
+  });
+
   readonly trafficFlushes = new Counter({
     name: "keyward_traffic_flushes_total",
     help: "Batched writes of usage and authentication audit, by result.",

@@ -1,14 +1,17 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { createContextValues, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { normalizedAddress } from "../authz/source-address.js";
 import type { ListenAddress } from "../config.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { healthImpl, reflectionRoutes } from "../rpc/connect-services.js";
+import type { ConnectionLimits } from "../rpc/connection-guard.js";
 import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
+import { devHostGuard } from "./dev-host-guard.js";
 import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
 import { httpRoutes, type NodeHandlerFn } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
@@ -27,6 +30,7 @@ export interface AdminServerOptions {
   logger: Logger;
   /** The web console's routes, unless it is turned off; they answer true for the paths they serve. */
   console?: ((req: Parameters<NodeHandlerFn>[0], res: Parameters<NodeHandlerFn>[1]) => boolean) | undefined;
+  limits: ConnectionLimits;
 }
 
 /** Largest admin request body accepted; no valid admin request comes near it. */
@@ -43,14 +47,20 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
     // Innermost, so a request is authenticated before its content is looked at.
     interceptors: [...options.interceptors, rejectNulInterceptor()],
     readMaxBytes: MAX_BODY,
-    contextValues: (req) => createContextValues().set(sourceIpKey, peerAddress(req)),
+    contextValues: (req) => createContextValues().set(sourceIpKey, normalizedAddress(peerAddress(req))),
     fallback: httpRoutes(options),
   });
   const consoleRoutes = options.console;
-  return listenDual(options.listen, (req, res) => {
+  const serve: NodeHandlerFn = (req, res) => {
     if (consoleRoutes?.(req, res)) return;
     // Admin answers may carry key material or one-time secrets: no cache anywhere may keep them.
     res.setHeader("cache-control", "no-store");
     handler(req, res);
-  });
+  };
+  // Without authentication, only pages of this machine may drive the API: see devHostGuard.
+  return listenDual(
+    options.listen,
+    options.adminAuth === "dev" ? devHostGuard(serve) : serve,
+    options.limits,
+  );
 }

@@ -1,9 +1,9 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { keyStanding } from "../authz/key-standing.js";
+import { sourceAddress } from "../authz/source-address.js";
 import type { VerifiedKey } from "../authz/verified-key.js";
 import type { AppContext } from "../context.js";
 import { KeyAdminService } from "../gen/keyward/admin/v1/key_admin_pb.js";
-import { parseAddress } from "../keys/cidr.js";
 import { digestsEqual } from "../keys/hasher.js";
 import { type Principal, principalKey, sourceIpKey } from "./principal.js";
 
@@ -47,7 +47,13 @@ async function authenticate(
   if (deps.localToken && digestsEqual(Buffer.from(credential), Buffer.from(deps.localToken)))
     return { kind: "cli" };
 
-  const verification = await deps.verifier.verify(credential);
+  const source = sourceIp ? sourceAddress(sourceIp) : undefined;
+  // The same budget of unknown keys as on the Check path, for the same source: a checksum-valid key that
+  // does not exist costs a query here too.
+  const verification = await deps.verifier.verify(credential, source?.key ?? "");
+  if (verification.kind === "throttled") {
+    throw new ConnectError("too many unknown keys from this address; retry later", Code.ResourceExhausted);
+  }
   if (verification.kind === "malformed") throw rejected("malformed_key");
   if (verification.kind !== "key") throw rejected("invalid_key");
   return admitAdminKey(verification.key, sourceIp, deps.now());
@@ -58,7 +64,7 @@ async function authenticate(
  * IP checks as on the Check path, then an admin scope spelled out on a standard key.
  */
 export function admitAdminKey(key: VerifiedKey, sourceIp: string | null, now: number): Principal {
-  const standing = keyStanding(key, sourceIp ? (parseAddress(sourceIp) ?? null) : null, now);
+  const standing = keyStanding(key, sourceIp ? (sourceAddress(sourceIp)?.bytes ?? null) : null, now);
   if (standing) throw rejected(standing);
   // Admin scopes are reserved: only an exact grant counts, never a wildcard, and only on a standard key (a
   // credential that acts for many companies administers none of them, however its row was written).

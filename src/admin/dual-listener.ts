@@ -1,8 +1,9 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import * as net from "node:net";
+import type * as net from "node:net";
 import { Duplex } from "node:stream";
 import type { ListenAddress } from "../config.js";
+import { type ConnectionLimits, closeWhenIdle, guardedServer } from "../rpc/connection-guard.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -32,9 +33,14 @@ export interface DualListener {
 
 /**
  * Serves `handler` over HTTP/1.1 and h2c on one port. The first bytes of each connection decide: the HTTP/2
- * preface goes to the HTTP/2 server, anything else to the HTTP/1.1 one.
+ * preface goes to the HTTP/2 server, anything else to the HTTP/1.1 one. Connections are bounded by `limits`:
+ * a cap, a deadline for the first bytes, and an idle timeout once the protocol is known.
  */
-export async function listenDual(listen: ListenAddress, handler: Handler): Promise<DualListener> {
+export async function listenDual(
+  listen: ListenAddress,
+  handler: Handler,
+  limits: ConnectionLimits,
+): Promise<DualListener> {
   const h1 = http.createServer(handler as http.RequestListener);
   const h2 = http2.createServer(
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
@@ -49,25 +55,30 @@ export async function listenDual(listen: ListenAddress, handler: Handler): Promi
     session.on("close", () => sessions.delete(session));
   });
 
-  // No Nagle: small RPC answers must not wait for the peer's delayed ACK (h2c runs through a wrapper stream
-  // that never gets its own setNoDelay).
-  const tcp = net.createServer({ noDelay: true }, (socket) => {
+  // No Nagle (set by guardedServer): small RPC answers must not wait for the peer's delayed ACK (h2c runs
+  // through a wrapper stream that never gets its own setNoDelay).
+  const tcp = guardedServer(limits, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => socket.destroy());
-    socket.once("data", (first: Buffer) => {
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const protocol = protocolOf(seen);
+      if (protocol === undefined) return;
+      socket.off("data", onData);
       socket.pause();
-      const n = Math.min(first.length, PREFACE.length);
-      if (first.subarray(0, n).equals(PREFACE.subarray(0, n))) {
+      closeWhenIdle(socket, limits.idleMs);
+      if (protocol === "h2") {
         connectingAddress = socket.remoteAddress;
-        h2.emit("connection", prefixed(socket, first));
+        h2.emit("connection", prefixed(socket, seen));
         connectingAddress = undefined;
       } else {
-        socket.unshift(first);
+        socket.unshift(seen);
         h1.emit("connection", socket);
         socket.resume();
       }
-    });
+    };
+    socket.on("data", onData);
   });
   const port = await new Promise<number>((resolve, reject) => {
     tcp.once("error", reject);
@@ -90,6 +101,16 @@ export async function listenDual(listen: ListenAddress, handler: Handler): Promi
         h1.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Which server the bytes a connection opened with belong to, or undefined until there are enough to tell: the
+ * whole HTTP/2 preface, or a byte that departs from it (a request line such as `POST /…` starts like it).
+ */
+export function protocolOf(first: Buffer): "h1" | "h2" | undefined {
+  const n = Math.min(first.length, PREFACE.length);
+  if (!first.subarray(0, n).equals(PREFACE.subarray(0, n))) return "h1";
+  return n === PREFACE.length ? "h2" : undefined;
 }
 
 /**

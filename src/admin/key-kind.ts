@@ -1,10 +1,10 @@
 import type { AppContext } from "../context.js";
-import type { KeyKind } from "../keys/key-record.js";
+import type { KeyKind, KeyRecord } from "../keys/key-record.js";
 import type { KeySpec } from "../keys/mint.js";
 import { RESERVED_SCOPES } from "../keys/scopes.js";
 import { checkCompanyIds, type Violations } from "../keys/validation.js";
 import { permissionDenied } from "./errors.js";
-import { isPlatform, type Principal } from "./principal.js";
+import { canManage, isPlatform, type Principal } from "./principal.js";
 
 const KINDS: readonly KeyKind[] = ["standard", "integration", "user"];
 
@@ -52,7 +52,8 @@ export async function applyKind(
       return;
     }
     const user = input.userId.length <= 128 ? await ctx.users.find(input.userId) : undefined;
-    if (!user) {
+    // Another company's user is answered as no user at all: the answer must not name its default company.
+    if (!user || !canManage(principal, user.defaultCompanyId)) {
       v.add("user_id", "names no user");
       return;
     }
@@ -61,5 +62,27 @@ export async function applyKind(
     }
     spec.companyId = user.defaultCompanyId;
     spec.userId = user.id;
+  }
+}
+
+/** What the platform grants an integration key: only platform admins change these, or rotate it. */
+export const PLATFORM_GRANTED = ["scopes", "ip_allowlist", "expire_time", "rate_limit"] as const;
+
+/**
+ * Refuses a change that would widen an integration key beyond what a platform admin granted: its owner's
+ * admins may rename, tag, suspend or revoke it, but its scopes, allowlist, expiry and rate limit (and a new
+ * secret, which resets the grace of the old one) are the platform's. `changes` are update-mask paths, or
+ * "rotate".
+ */
+export function checkPlatformGrant(
+  principal: Principal,
+  key: Pick<KeyRecord, "kind">,
+  changes: readonly string[] | "rotate",
+): void {
+  if (key.kind !== "integration" || isPlatform(principal)) return;
+  if (changes === "rotate") throw permissionDenied("only a platform admin rotates an integration key");
+  const granted = changes.filter((c) => (PLATFORM_GRANTED as readonly string[]).includes(c));
+  if (granted.length > 0) {
+    throw permissionDenied(`only a platform admin changes an integration key's ${granted.join(", ")}`);
   }
 }

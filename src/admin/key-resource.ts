@@ -2,9 +2,10 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Key, KeySchema } from "../gen/keyward/admin/v1/key_pb.js";
 import type { KeyRecord } from "../keys/key-record.js";
+import { canManage, type Principal } from "./principal.js";
 
 /** The API resource for a stored key. Never carries the hash or the secret. */
-export function keyResource(k: KeyRecord): Key {
+export function keyResource(k: KeyRecord, viewer?: Principal): Key {
   return create(KeySchema, {
     id: k.id,
     companyId: k.companyId,
@@ -33,7 +34,21 @@ export function keyResource(k: KeyRecord): Key {
     rotatedFromKeyId: k.rotatedFromKeyId ?? "",
     rotatedToKeyId: k.rotatedToKeyId ?? "",
     kind: k.kind,
-    companyIds: k.companyIds,
+    companyIds: visibleCompanies(k.companyId, k.companyIds, viewer),
     userId: k.userId ?? "",
   });
+}
+
+/**
+ * The companies of an integration key that `viewer` may see: all of them for the key's owner and platform
+ * admins; for a company that is only listed on the key, itself alone, since the other customers of the same
+ * integration are none of its business.
+ */
+export function visibleCompanies(
+  ownerId: string,
+  companyIds: readonly string[],
+  viewer: Principal | undefined,
+): string[] {
+  if (!viewer || canManage(viewer, ownerId) || viewer.kind !== "key") return [...companyIds];
+  return companyIds.filter((c) => c === viewer.companyId);
 }

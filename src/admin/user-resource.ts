@@ -20,5 +20,7 @@ export function membershipResource(m: MembershipRecord): Membership {
     userId: m.userId,
     companyId: m.companyId,
     createTime: timestampFromDate(m.createTime),
+    scopes: [...m.scopes],
+    defaultCompanyId: m.defaultCompanyId,
   });
 }

@@ -1,4 +1,4 @@
-import type { ListenAddress } from "../config.js";
+import type { ConnectionLimits, ListenAddress } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { GrpcStatus } from "../rpc/grpc-wire.js";
@@ -25,6 +25,8 @@ export interface AuthzServerOptions {
   http1?: ConnectionHandler;
   /** HTTP/2 streams that are not gRPC (content type not `application/grpc…`); 415 when absent. */
   http2?: StreamHandler;
+  /** The connection cap, the deadline for a connection's first bytes, and the idle limit. */
+  limits: ConnectionLimits;
   /** Overrides the keepalive timing (tests). */
   keepalive?: { idleMs: number; timeoutMs: number };
 }
@@ -55,6 +57,7 @@ export class AuthzServer {
       listen: options.listen,
       onStream: grpcRouter(methods, options.http2),
       http1: options.http1 ?? notFoundConnections(),
+      limits: options.limits,
       ...(options.keepalive ? { keepalive: options.keepalive } : {}),
     });
     return new AuthzServer(listener, open);

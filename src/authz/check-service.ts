@@ -59,7 +59,7 @@ export class CheckService {
       const now = this.deps.now();
       return this.limitAndAnswer(facts, undefined, decide(facts, undefined, now), now, started);
     }
-    const verification = this.deps.verifier.verify(facts.credential, facts.sourceAddress ?? "");
+    const verification = this.deps.verifier.verify(facts.credential, facts.sourceKey ?? "");
     return verification instanceof Promise
       ? verification.then((v) => this.afterVerification(facts, v, started))
       : this.afterVerification(facts, verification, started);
@@ -141,6 +141,7 @@ export class CheckService {
       facts.path,
       facts.sourceAddress,
       now,
+      facts.sourceKey,
     );
     if (this.deps.logger.isLevelEnabled("debug")) {
       this.deps.logger.debug({ outcome, keyId: key?.id, path: facts.path }, "check");

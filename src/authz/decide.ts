@@ -25,11 +25,13 @@ export function decide(facts: RequestFacts, key: VerifiedKey | undefined, now: n
   if (typeof acting !== "string") return acting;
   const companyId = acting;
 
-  if (!holdsAll(key.scopes, facts.route.scopes)) {
+  // A user token holds, in each company, only what that company's membership granted it.
+  const scopes = key.kind === "user" ? (key.grants.get(companyId)?.scopes ?? []) : key.scopes;
+  if (!holdsAll(scopes, facts.route.scopes)) {
     return deny("insufficient_scope", { requiredScopes: facts.route.scopes });
   }
 
-  return { allow: true, keyId: key.id, companyId, scopes: key.scopes, environment: key.environment };
+  return { allow: true, keyId: key.id, companyId, scopes, environment: key.environment };
 }
 
 /**

@@ -174,6 +174,6 @@ export class KeyVerifier {
     const match = candidates.some(
       (c) => c.pepperId === record.pepperId && digestsEqual(c.hash, record.keyHash),
     );
-    return match ? verifiedKey(record, record.memberCompanies) : null;
+    return match ? verifiedKey(record, record.memberships) : null;
   }
 }

@@ -1,7 +1,7 @@
-import { parseAddress } from "../keys/cidr.js";
 import type { CheckRequestView } from "./check-request-view.js";
 import type { DenyCode } from "./decision.js";
 import { companyFromPath, NO_REQUIREMENTS, type RouteSettings, RouteSettingsMemo } from "./route-settings.js";
+import { sourceAddress } from "./source-address.js";
 
 /** Credential headers longer than this are refused unread: no key is anywhere near it. */
 const MAX_CREDENTIAL_HEADER = 512;
@@ -14,8 +14,10 @@ export interface RequestFacts {
   credential: string | null;
   /** The caller's address as 16 bytes (IPv4 mapped), or null when Envoy reported none. */
   sourceIp: Uint8Array | null;
-  /** The caller's address as Envoy wrote it, for records. */
+  /** The caller's address, normalised (no zone id, IPv4-mapped as IPv4), for records. */
   sourceAddress: string | null;
+  /** What budgets and the keyless audit count the caller under: its IPv4 address or its IPv6 /64. */
+  sourceKey: string | null;
   method: string;
   /** The path without query or fragment. */
   path: string;
@@ -49,6 +51,7 @@ export function requestFacts(req: CheckRequestView, options: FactOptions): Reque
     credential: null,
     sourceIp: null,
     sourceAddress: null,
+    sourceKey: null,
     method: req.method,
     path: stripQuery(req.path),
     companySelector: null,
@@ -124,16 +127,36 @@ function readCredential(headers: HeaderLookup): string | { code: DenyCode } {
   if ((authorization?.length ?? 0) > MAX_CREDENTIAL_HEADER || (apiKey?.length ?? 0) > MAX_CREDENTIAL_HEADER) {
     return { code: "malformed_key" };
   }
+  const key = apiKey === undefined ? undefined : trimOws(apiKey);
   let bearer: string | undefined;
   if (authorization !== undefined) {
     bearer = bearerToken(authorization);
-    if (bearer === undefined) return { code: "malformed_key" };
+    // Another scheme (`Basic …` for the upstream) beside an x-api-key is not a second key: the key counts.
+    if (bearer === undefined && (key === undefined || isBearerScheme(authorization))) {
+      return { code: "malformed_key" };
+    }
   }
-  const key = apiKey?.trim();
-  // Two different credentials in one request is ambiguous: refuse rather than guess which one counts.
+  // Two different keys in one request are ambiguous: refuse rather than guess which one counts.
   if (bearer !== undefined && key !== undefined && bearer !== key) return { code: "malformed_key" };
   const credential = bearer ?? key ?? "";
   return credential === "" ? { code: "missing_key" } : credential;
+}
+
+/** Whether a header value is (or tries to be) a bearer credential, whatever else is wrong with it. */
+function isBearerScheme(value: string): boolean {
+  return trimOws(value).slice(0, 6).toLowerCase() === "bearer";
+}
+
+/**
+ * Strips HTTP's optional whitespace (spaces and tabs) and nothing else: `String.prototype.trim` would also
+ * drop no-break and other Unicode spaces, which no key contains and no client should get away with sending.
+ */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)) end--;
+  return value.slice(start, end);
 }
 
 /**
@@ -157,8 +180,11 @@ function bearerToken(value: string): string | undefined {
 function readSource(req: CheckRequestView, facts: RequestFacts): void {
   const address = req.sourceAddress;
   if (address === null) return;
-  facts.sourceIp = parseAddress(address) ?? null;
-  if (facts.sourceIp) facts.sourceAddress = address;
+  const source = sourceAddress(address);
+  if (!source) return;
+  facts.sourceIp = source.bytes;
+  facts.sourceAddress = source.text;
+  facts.sourceKey = source.key;
 }
 
 function stripQuery(path: string): string {

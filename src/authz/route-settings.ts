@@ -20,6 +20,16 @@ export interface RouteSettingsError {
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const COMPANY_SEGMENT = "{company}";
 const CACHE_LIMIT = 4096;
+/** What the memo may hold in setting text (UTF-16 units), whatever the number of entries. */
+const CACHE_BYTES = 1024 * 1024;
+
+/**
+ * Longest setting accepted, in characters: 64 scopes of the longest form and the spaces between them fit
+ * in `scopes`; no header name or path template comes near 1024. Anything longer is refused unparsed.
+ */
+export const MAX_SETTING_LENGTH = { scopes: 64 * 130, company_from: 1024, environment: 16 } as const;
+/** Most scopes a route may require: as many as a key may hold. */
+export const MAX_ROUTE_SCOPES = 64;
 
 /** A route with no requirements: no scopes, no company source, any environment. */
 export const NO_REQUIREMENTS: RouteSettings = { scopes: [], companyFrom: null, environment: null };
@@ -31,6 +41,8 @@ export const NO_REQUIREMENTS: RouteSettings = { scopes: [], companyFrom: null, e
 export class RouteSettingsMemo {
   private readonly cache = new Map<string, Map<string, Map<string, RouteSettings | RouteSettingsError>>>();
   private size = 0;
+  /** Characters of setting text held: the memo is bounded by them too, not only by its entries. */
+  private chars = 0;
 
   /** A route's settings, from Envoy's `context_extensions`. */
   get(ext: ReadonlyMap<string, string>): RouteSettings | RouteSettingsError {
@@ -38,6 +50,9 @@ export class RouteSettingsMemo {
     const companyFrom = ext.get("company_from") ?? "";
     const environment = ext.get("environment") ?? "";
     if (!scopes && !companyFrom && !environment) return NO_REQUIREMENTS;
+    // Checked before anything reads or keeps the text: a huge value costs neither parsing nor memory.
+    const tooLong = oversizedSetting(scopes, companyFrom, environment);
+    if (tooLong) return tooLong;
     // Nested by setting, so a lookup builds no key string: this runs on every Check.
     let byCompany = this.cache.get(scopes);
     if (!byCompany) {
@@ -56,17 +71,39 @@ export class RouteSettingsMemo {
       settings = parseRouteSettings(scopes, companyFrom, environment);
       byEnvironment.set(environment, settings);
       this.size++;
+      this.chars += scopes.length + companyFrom.length + environment.length;
     }
     return settings;
   }
 
   /** Empties the memo when full; true when it did (the caller's nested maps are gone with it). */
   private makeRoom(): boolean {
-    if (this.size < CACHE_LIMIT) return false;
+    if (this.size < CACHE_LIMIT && this.chars < CACHE_BYTES) return false;
     this.cache.clear();
     this.size = 0;
+    this.chars = 0;
     return true;
   }
+
+  /** How much the memo holds now: entries, and characters of setting text. */
+  get held(): { entries: number; chars: number } {
+    return { entries: this.size, chars: this.chars };
+  }
+}
+
+/** The refusal of a setting over its length cap, or undefined when all three fit. */
+export function oversizedSetting(
+  scopes: string,
+  companyFrom: string,
+  environment: string,
+): RouteSettingsError | undefined {
+  if (scopes.length > MAX_SETTING_LENGTH.scopes) return { error: "route setting scopes is too long" };
+  if (companyFrom.length > MAX_SETTING_LENGTH.company_from) {
+    return { error: "route setting company_from is too long" };
+  }
+  if (environment.length > MAX_SETTING_LENGTH.environment)
+    return { error: "route setting environment is too long" };
+  return undefined;
 }
 
 /** Parses the three context extensions Keyward reads. */
@@ -75,7 +112,12 @@ export function parseRouteSettings(
   companyFrom: string,
   environment: string,
 ): RouteSettings | RouteSettingsError {
+  const tooLong = oversizedSetting(scopes, companyFrom, environment);
+  if (tooLong) return tooLong;
   const required = scopes.split(/\s+/).filter(Boolean);
+  if (required.length > MAX_ROUTE_SCOPES) {
+    return { error: `route setting scopes names more than ${MAX_ROUTE_SCOPES} scopes` };
+  }
   const badScope = required.find((s) => !isValidScope(s));
   // The bad value is not echoed: route settings are operator configuration, not something to show callers.
   if (badScope !== undefined) return { error: "route setting scopes holds an invalid scope" };

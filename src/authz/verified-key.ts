@@ -1,6 +1,7 @@
 import { type Cidr, parseCidr } from "../keys/cidr.js";
 import type { Environment } from "../keys/format.js";
-import type { KeyKind, KeyRecord, KeyStatus, RateLimitSpec } from "../keys/key-record.js";
+import type { KeyKind, KeyRecord, KeyStatus, MemberGrant, RateLimitSpec } from "../keys/key-record.js";
+import { intersectScopes } from "../keys/scopes.js";
 
 /**
  * What the decision needs of a key, prepared once (CIDRs parsed, times as numbers) so that a cached key
@@ -16,6 +17,11 @@ export interface VerifiedKey {
    * memberships (read with the key, so a membership change reaches Check through the same invalidation).
    */
   actsFor: ReadonlySet<string>;
+  /**
+   * User tokens: per company the user belongs to, what the token may do there (its own scopes intersected
+   * with the membership's). Other kinds act with their own scopes everywhere.
+   */
+  grants: ReadonlyMap<string, ScopeGrant>;
   environment: Environment;
   status: KeyStatus;
   scopes: readonly string[];
@@ -30,13 +36,27 @@ export interface VerifiedKey {
   keyHash: Uint8Array;
 }
 
+/** Scopes held while acting for one company, with the header that carries them. */
+export interface ScopeGrant {
+  scopes: readonly string[];
+  scopeHeader: string;
+}
+
 /** Prepares a stored key for the decision. */
-export function verifiedKey(record: KeyRecord, memberCompanies: readonly string[] = []): VerifiedKey {
+export function verifiedKey(record: KeyRecord, memberships: readonly MemberGrant[] = []): VerifiedKey {
+  const grants = new Map<string, ScopeGrant>();
+  if (record.kind === "user") {
+    for (const m of memberships) {
+      const scopes = intersectScopes(record.scopes, m.scopes);
+      grants.set(m.companyId, { scopes, scopeHeader: scopes.join(" ") });
+    }
+  }
   return {
     id: record.id,
     companyId: record.companyId,
     kind: record.kind,
-    actsFor: new Set(record.kind === "user" ? memberCompanies : record.companyIds),
+    actsFor: new Set(record.kind === "user" ? grants.keys() : record.companyIds),
+    grants,
     environment: record.environment,
     status: record.status,
     scopes: record.scopes,

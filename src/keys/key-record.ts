@@ -65,3 +65,8 @@ export type KeyPatch = Partial<
     | "rotatedToKeyId"
   >
 >;
+/** A user's membership in a company, as a token reads it: the company and the scopes it granted there. */
+export interface MemberGrant {
+  companyId: string;
+  scopes: readonly string[];
+}

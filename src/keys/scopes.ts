@@ -40,3 +40,15 @@ export function holdsAll(held: readonly string[], required: readonly string[]): 
   }
   return true;
 }
+
+/**
+ * What holding both `a` and `b` allows: every scope of one side that the other side grants. `*` with
+ * `candidates:read` is `candidates:read`; `candidates:*` with `candidates:read jobs:read` is `candidates:read`.
+ * Reserved scopes survive only when both sides spell them out.
+ */
+export function intersectScopes(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const s of a) if (b.some((h) => grants(h, s))) out.add(s);
+  for (const s of b) if (a.some((h) => grants(h, s))) out.add(s);
+  return [...out];
+}

@@ -17,7 +17,8 @@ export function createUser(
   const record: UserRecord = { ...user, createTime: now, updateTime: now };
   return deps.database.transaction(async (tx) => {
     if (!(await tx.users.insert(record))) return undefined;
-    await tx.users.addMembership(record.id, record.defaultCompanyId, now);
+    // The default company grants its own user's tokens everything; other companies grant what they choose.
+    await tx.users.addMembership(record, record.defaultCompanyId, ["*"], now);
     const base = { ...audit, keyId: null, companyId: record.defaultCompanyId, userId: record.id };
     await tx.audit.record({
       ...base,
@@ -27,7 +28,7 @@ export function createUser(
     await tx.audit.record({
       ...base,
       action: "membership.add",
-      after: { company_id: record.defaultCompanyId },
+      after: { company_id: record.defaultCompanyId, scopes: ["*"] },
     });
     return record;
   });
@@ -40,6 +41,11 @@ export interface MembershipOptions {
   audit: AuditFields;
 }
 
+/** A membership to add: what the user's tokens may do when acting for the company. */
+export interface AddMembershipOptions extends MembershipOptions {
+  scopes: readonly string[];
+}
+
 /** How adding a membership went. */
 export type AddMembershipOutcome =
   | { kind: "added"; membership: MembershipRecord }
@@ -47,15 +53,15 @@ export type AddMembershipOutcome =
   | { kind: "exists" };
 
 /**
- * The user's tokens may act for the company from now on. Filed under the company and the user's default
- * company; the user's tokens leave the caches once it commits.
+ * The user's tokens may act for the company from now on, with at most `scopes` there. Filed under the
+ * company and the user's default company; the user's tokens leave the caches once it commits.
  */
-export function addMembership(deps: WriteDeps, options: MembershipOptions): Promise<AddMembershipOutcome> {
+export function addMembership(deps: WriteDeps, options: AddMembershipOptions): Promise<AddMembershipOutcome> {
   const now = new Date(deps.now());
   return deps.database.transaction(async (tx): Promise<AddMembershipOutcome> => {
     const user = await tx.users.find(options.userId);
     if (!user) return { kind: "no_user" };
-    const membership = await tx.users.addMembership(user.id, options.companyId, now);
+    const membership = await tx.users.addMembership(user, options.companyId, options.scopes, now);
     if (!membership) return { kind: "exists" };
     await tx.audit.record(membershipEvent(options, user, "membership.add"));
     await tx.keys.userTokensChanged(user.id);
@@ -80,11 +86,15 @@ export function removeMembership(deps: WriteDeps, options: MembershipOptions): P
 
 /** A membership's audit event, filed under the company and the user's default company. */
 function membershipEvent(
-  options: MembershipOptions,
+  options: MembershipOptions & { scopes?: readonly string[] },
   user: UserRecord,
   action: "membership.add" | "membership.remove",
 ): AuditEntry {
-  const membership = { company_id: options.companyId };
+  // An added membership records the scopes its company granted.
+  const membership =
+    options.scopes === undefined
+      ? { company_id: options.companyId }
+      : { company_id: options.companyId, scopes: [...options.scopes] };
   return {
     ...options.audit,
     action,

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import type { Environment } from "../keys/format.js";
-import type { KeyKind, KeyPatch, KeyRecord, KeyStatus } from "../keys/key-record.js";
+import type { KeyKind, KeyPatch, KeyRecord, KeyStatus, MemberGrant } from "../keys/key-record.js";
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
 import { type KeyListExtras, narrowKeys, withRecentUsage } from "./key-list-extras.js";
@@ -54,7 +54,7 @@ export class KeyRepository {
    */
   async findByHash(
     hashes: readonly Uint8Array[],
-  ): Promise<(KeyRecord & { memberCompanies: string[] }) | undefined> {
+  ): Promise<(KeyRecord & { memberships: MemberGrant[] }) | undefined> {
     if (hashes.length === 0) return undefined;
     const row = await this.db
       .selectFrom("keys")
@@ -62,13 +62,19 @@ export class KeyRepository {
       .select((eb) =>
         eb
           .selectFrom("memberships")
-          .select(sql<string[]>`coalesce(array_agg(memberships.company_id), '{}')`.as("companies"))
+          .select(
+            sql<
+              MemberGrant[]
+            >`coalesce(json_agg(json_build_object('companyId', memberships.company_id, 'scopes', memberships.scopes)), '[]')`.as(
+              "grants",
+            ),
+          )
           .whereRef("memberships.user_id", "=", "keys.user_id")
-          .as("member_companies"),
+          .as("memberships"),
       )
       .where("key_hash", "in", hashes as Uint8Array[])
       .executeTakeFirst();
-    return row ? { ...toRecord(row), memberCompanies: row.member_companies ?? [] } : undefined;
+    return row ? { ...toRecord(row), memberships: row.memberships ?? [] } : undefined;
   }
 
   async findById(id: string): Promise<KeyRecord | undefined> {

@@ -107,6 +107,16 @@ export class TrafficRepository implements TrafficSink {
     });
   }
 
+  /** Whether the database answers at all: tells a refused batch from an outage. */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.database.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Usage of `keyId` in [start, end): totals, per acting company, and the busiest endpoints. With `companyId`,
    * only what that company was charged (endpoints are not recorded per company, so none are returned).

@@ -12,11 +12,14 @@ export interface UserRecord {
   updateTime: Date;
 }
 
-/** A user's membership of a company. */
+/** A user's membership of a company, with the user's default company (whoever reads it sees whose user it is). */
 export interface MembershipRecord {
   userId: string;
   companyId: string;
   createTime: Date;
+  /** What the user's tokens may do when acting for the company; `*` in the default company. */
+  scopes: string[];
+  defaultCompanyId: string;
 }
 
 /** Reads and writes users and their memberships. */
@@ -44,15 +47,20 @@ export class UserRepository {
     return row ? toUser(row) : undefined;
   }
 
-  /** Adds a membership; undefined when it already existed. */
-  async addMembership(userId: string, companyId: string, now: Date): Promise<MembershipRecord | undefined> {
+  /** Adds a membership granting `scopes`; undefined when it already existed. */
+  async addMembership(
+    user: UserRecord,
+    companyId: string,
+    scopes: readonly string[],
+    now: Date,
+  ): Promise<MembershipRecord | undefined> {
     const row = await this.db
       .insertInto("memberships")
-      .values({ user_id: userId, company_id: companyId, create_time: now })
+      .values({ user_id: user.id, company_id: companyId, scopes: [...scopes], create_time: now })
       .onConflict((oc) => oc.doNothing())
       .returningAll()
       .executeTakeFirst();
-    return row ? toMembership(row) : undefined;
+    return row ? toMembership({ ...row, default_company_id: user.defaultCompanyId }) : undefined;
   }
 
   /** Removes a membership; false when there was none. */
@@ -80,13 +88,17 @@ export class UserRepository {
     userId?: string | undefined;
     companyId?: string | undefined;
   }): Promise<MembershipRecord[]> {
-    let q = this.db.selectFrom("memberships").selectAll();
-    if (filter.userId) q = q.where("user_id", "=", filter.userId);
-    if (filter.companyId) q = q.where("company_id", "=", filter.companyId);
+    let q = this.db
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .selectAll("memberships")
+      .select("users.default_company_id");
+    if (filter.userId) q = q.where("memberships.user_id", "=", filter.userId);
+    if (filter.companyId) q = q.where("memberships.company_id", "=", filter.companyId);
     const rows = await q
-      .orderBy("create_time")
-      .orderBy("user_id")
-      .orderBy("company_id")
+      .orderBy("memberships.create_time")
+      .orderBy("memberships.user_id")
+      .orderBy("memberships.company_id")
       .limit(10_000)
       .execute();
     return rows.map(toMembership);
@@ -103,6 +115,12 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
   };
 }
 
-function toMembership(row: Selectable<MembershipsTable>): MembershipRecord {
-  return { userId: row.user_id, companyId: row.company_id, createTime: row.create_time };
+function toMembership(row: Selectable<MembershipsTable> & { default_company_id: string }): MembershipRecord {
+  return {
+    userId: row.user_id,
+    companyId: row.company_id,
+    createTime: row.create_time,
+    scopes: row.scopes,
+    defaultCompanyId: row.default_company_id,
+  };
 }

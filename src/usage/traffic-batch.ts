@@ -50,6 +50,8 @@ export function batchSize(b: TrafficBatch): number {
 export interface TrafficSink {
   /** Adds a batch to the stored counters: all of it lands, or none of it (and the call rejects). */
   write(batch: TrafficBatch): Promise<void>;
+  /** Whether the database answers at all: tells a refused batch from an outage. */
+  reachable(): Promise<boolean>;
 }
 
 /** One request's outcome, as the Check path reports it. */
@@ -64,6 +66,8 @@ export interface TrafficRecord {
   path: string;
   sourceIp: string | null;
   now: number;
+  /** What keyless failures are counted under (an IPv4 address or an IPv6 /64); `sourceIp` when absent. */
+  sourceKey?: string | null;
 }
 
 /** The buckets one key's last request was counted in, with what made them the right ones. */
@@ -77,4 +81,29 @@ export interface HotBuckets {
   usage: UsageBucket;
   endpoint: EndpointBucket | undefined;
   auth: AuthBucket;
+}
+
+/** Every row of a batch, one entry each, in a fixed order. */
+function entries(b: TrafficBatch): [keyof TrafficBatch, string, unknown][] {
+  const out: [keyof TrafficBatch, string, unknown][] = [];
+  for (const part of ["usage", "endpoints", "auth", "lastUsed"] as const) {
+    for (const [k, v] of b[part]) out.push([part, k, v]);
+  }
+  return out;
+}
+
+/** The number of rows a batch writes: its buckets and its last-use times. */
+export function rowCount(b: TrafficBatch): number {
+  return batchSize(b) + b.lastUsed.size;
+}
+
+/** A batch split into two halves of its rows; undefined when it holds a single row (or none). */
+export function splitBatch(b: TrafficBatch): [TrafficBatch, TrafficBatch] | undefined {
+  const all = entries(b);
+  if (all.length < 2) return undefined;
+  const halves: [TrafficBatch, TrafficBatch] = [emptyBatch(), emptyBatch()];
+  all.forEach(([part, k, v], i) => {
+    (halves[i < all.length / 2 ? 0 : 1][part] as Map<string, unknown>).set(k, v);
+  });
+  return halves;
 }

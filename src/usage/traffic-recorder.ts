@@ -1,5 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { salvageBatch } from "./batch-salvage.js";
+import { storedText } from "./stored-text.js";
 import {
   type AuthBucket,
   batchSize,
@@ -22,11 +24,16 @@ import {
 export { MAX_IPS_PER_BUCKET, type TrafficRecord };
 
 const MINUTE = 60_000;
+/** Distinct sources of keyless failures recorded per minute; the rest count under "(other)". */
+export const MAX_KEYLESS_SOURCES = 1000;
+/** How often at most a flush that dropped rows is logged (every dropped row is counted). */
+const DROP_WARNING_INTERVAL_MS = 60_000;
 
 /**
  * Aggregates usage and the authentication audit in memory, per minute, and writes them in batches: the Check
  * path never waits on a database write. The buffer is bounded (what does not fit is dropped and counted); a
- * failed write keeps its batch for the next flush; `stop()` writes what remains.
+ * failed write keeps its batch for the next flush, and a batch that fails again while the database answers
+ * is salvaged row by row (see salvageBatch), so no input can stop recording; `stop()` writes what remains.
  */
 export class TrafficRecorder {
   private batch = emptyBatch();
@@ -35,6 +42,12 @@ export class TrafficRecorder {
   private endpointCount = new Map<string, number>();
   /** Per key, the buckets its last request went to (see `record`); cleared with every new batch. */
   private readonly hot = new Map<string, HotBuckets>();
+  /** Flushes that failed in a row. */
+  private failures = 0;
+  private lastDropWarning = Number.NEGATIVE_INFINITY;
+  /** The minute keyless sources are being counted for, and the sources seen in it. */
+  private keylessMinute = -1;
+  private readonly keylessSources = new Set<string>();
 
   private readonly sink: TrafficSink;
   private readonly metrics: Metrics;
@@ -50,7 +63,7 @@ export class TrafficRecorder {
 
   /** Counts one Check outcome in the minute it happened. */
   record(r: TrafficRecord): void {
-    this.recordCheck(r.outcome, r.keyId, r.companyId, r.method, r.path, r.sourceIp, r.now);
+    this.recordCheck(r.outcome, r.keyId, r.companyId, r.method, r.path, r.sourceIp, r.now, r.sourceKey);
   }
 
   /** `record` with its fields as arguments: the Check path's form, which builds no record object. */
@@ -62,10 +75,11 @@ export class TrafficRecorder {
     path: string,
     sourceIp: string | null,
     now: number,
+    sourceKey: string | null = sourceIp,
   ): void {
     const minute = now - (now % MINUTE);
     if (keyId === null) {
-      this.auth(minute, "", "", sourceIp ?? "", outcome, null);
+      this.auth(minute, "", "", this.keylessSource(minute, sourceKey ?? ""), outcome, null);
       return;
     }
     const company = companyId ?? "";
@@ -142,8 +156,8 @@ export class TrafficRecorder {
   ): EndpointBucket | undefined {
     // The bucket key is made of exactly what is stored: two buckets of one batch that the table would see as
     // one row fail the whole insert (and so every later flush). PostgreSQL text cannot hold NUL.
-    const method = rawMethod.slice(0, 16).replaceAll("\u0000", "");
-    let path = rawPath.slice(0, 256).replaceAll("\u0000", "");
+    const method = storedText(rawMethod, 16);
+    let path = storedText(rawPath, 256);
     let key = endpointKey(keyId, minute, method, path);
     if (!this.batch.endpoints.has(key)) {
       const perKey = perKeyMinute(keyId, minute);
@@ -185,6 +199,22 @@ export class TrafficRecorder {
     return bucket;
   }
 
+  /**
+   * The source a keyless failure is filed under: at most MAX_KEYLESS_SOURCES distinct ones a minute, the
+   * rest under "(other)", so a flood from many addresses grows the table by a bounded number of rows.
+   */
+  private keylessSource(minute: number, source: string): string {
+    if (minute !== this.keylessMinute) {
+      this.keylessMinute = minute;
+      this.keylessSources.clear();
+    }
+    const stored = storedText(source, 64);
+    if (this.keylessSources.has(stored)) return stored;
+    if (this.keylessSources.size >= MAX_KEYLESS_SOURCES) return OTHER;
+    this.keylessSources.add(stored);
+    return stored;
+  }
+
   private full(): boolean {
     if (batchSize(this.batch) < this.maxBuckets) return false;
     this.metrics.trafficDropped.inc();
@@ -221,11 +251,36 @@ export class TrafficRecorder {
     try {
       await this.sink.write(batch);
       this.metrics.trafficFlushes.inc({ result: "ok" });
+      this.failures = 0;
     } catch (err) {
       this.metrics.trafficFlushes.inc({ result: "error" });
-      this.logger.warn({ err }, "usage and audit flush failed; keeping the batch for the next one");
-      this.restore(batch);
+      this.failures++;
+      // Once is a hiccup (or an outage): keep the batch. Again, with the database answering: salvage it.
+      const salvaged =
+        this.failures >= 2 && (await this.sink.reachable())
+          ? await salvageBatch(
+              batch,
+              (b) => this.sink.write(b),
+              () => this.sink.reachable(),
+            )
+          : { kept: [batch], dropped: 0, lastError: err };
+      if (salvaged.dropped > 0) this.dropped(salvaged.dropped, salvaged.lastError);
+      if (salvaged.kept.length === 0) this.failures = 0;
+      else this.logger.warn({ err }, "usage and audit flush failed; keeping the batch for the next one");
+      for (const part of salvaged.kept) this.restore(part);
     }
+  }
+
+  /** Counts rows the database refused on their own; says so in the log at most once a minute. */
+  private dropped(rows: number, err: unknown): void {
+    this.metrics.trafficRowsDropped.inc(rows);
+    const now = Date.now();
+    if (now - this.lastDropWarning < DROP_WARNING_INTERVAL_MS) return;
+    this.lastDropWarning = now;
+    this.logger.warn(
+      { err, rows },
+      "usage and audit rows the database refuses were dropped (keyward_traffic_rows_dropped_total); the rest were written",
+    );
   }
 
   /** Puts a batch that failed to write back in front of what arrived since. */

@@ -8,6 +8,8 @@ import { type H2cListener, listenH2c } from "../../src/authz/transport/h2c-liste
 import { httpConnections } from "../../src/authz/transport/http1-connections.js";
 import { connectH2c, grpcFrame, grpcMessages, rawGrpcCall } from "../helpers/raw-grpc.js";
 
+const LIMITS = { maxConnections: 100, firstBytesMs: 10_000, idleMs: 300_000 };
+
 // The transport alone, on a real port: what another protocol plugs into, and how connections are kept alive.
 
 const ECHO = "/test.Echo/Echo";
@@ -38,13 +40,23 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
   });
 
   it("hands HTTP/1.1 connections to the plugged-in handler, with the peer's address", async () => {
-    listener = await listenH2c({ listen: { host: "127.0.0.1", port: 0 }, onStream: echo, http1: http1() });
+    listener = await listenH2c({
+      listen: { host: "127.0.0.1", port: 0 },
+      onStream: echo,
+      http1: http1(),
+      limits: LIMITS,
+    });
     const res = await fetch(`http://127.0.0.1:${listener.port}/authz/forward?scopes=a`, { method: "POST" });
     expect(await res.text()).toBe("h1 POST /authz/forward?scopes=a from 127.0.0.1");
   });
 
   it("hands non-gRPC HTTP/2 streams to the plugged-in handler, and gRPC calls to their method", async () => {
-    listener = await listenH2c({ listen: { host: "127.0.0.1", port: 0 }, onStream: echo, http1: http1() });
+    listener = await listenH2c({
+      listen: { host: "127.0.0.1", port: 0 },
+      onStream: echo,
+      http1: http1(),
+      limits: LIMITS,
+    });
     const session = connectH2c(`127.0.0.1:${listener.port}`);
     try {
       const text = await new Promise<string>((resolve) => {
@@ -66,7 +78,12 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
   });
 
   it("tells a request line from the preface when it arrives one byte at a time", async () => {
-    listener = await listenH2c({ listen: { host: "127.0.0.1", port: 0 }, onStream: echo, http1: http1() });
+    listener = await listenH2c({
+      listen: { host: "127.0.0.1", port: 0 },
+      onStream: echo,
+      http1: http1(),
+      limits: LIMITS,
+    });
     const port = listener.port;
     const reply = await new Promise<string>((resolve) => {
       const socket = net.connect(port, "127.0.0.1");
@@ -89,6 +106,7 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
 
   it("drops a peer that stops answering PINGs, and keeps one that answers", async () => {
     listener = await listenH2c({
+      limits: LIMITS,
       listen: { host: "127.0.0.1", port: 0 },
       onStream: echo,
       http1: http1(),
@@ -119,6 +137,7 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
 
   it("drops a connection it refused with GOAWAY even when the peer keeps it open", async () => {
     listener = await listenH2c({
+      limits: LIMITS,
       listen: { host: "127.0.0.1", port: 0 },
       onStream: echo,
       http1: http1(),
@@ -148,6 +167,7 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
     const onUncaught = (err: unknown) => uncaught.push(err);
     process.on("uncaughtException", onUncaught);
     listener = await listenH2c({
+      limits: LIMITS,
       listen: { host: "127.0.0.1", port: 0 },
       onStream: grpcRouter(
         new Map([[ECHO, (stream: http2.ServerHttp2Stream) => stream.on("data", () => {})]]),

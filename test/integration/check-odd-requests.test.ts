@@ -9,6 +9,7 @@ import {
   encodeCheckRequest,
   leakedSecrets,
   okHeaders,
+  outcomeCode,
   wellFormedKey,
 } from "../helpers/envoy-client.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
@@ -334,6 +335,27 @@ describe("Check with odd requests", () => {
       const res = await checkBytes(t.authzAddress, request);
       expect(res.status.code).not.toBe(0);
       expect(["malformed_key", "unsupported_request"]).toContain(deniedBody(res).error.code);
+    });
+  });
+
+  describe("oversized route settings", () => {
+    it("a 2 MiB scopes setting is refused unsupported_request, with or without a key", async () => {
+      const huge = "candidates:read ".repeat(128 * 1024);
+      for (const headers of [{}, { authorization: `Bearer ${acme.secret}` }] as Record<string, string>[]) {
+        const res = await envoy.check({ headers, contextExtensions: { scopes: huge } });
+        expect(deniedBody(res).error.code).toBe("unsupported_request");
+        expect(deniedBody(res).error.message).toContain("too long");
+      }
+      // The route's real settings still work afterwards.
+      expect(outcomeCode(await bearer({ contextExtensions: { scopes: "candidates:read" } }))).toBe("allow");
+    });
+
+    it("a route requiring more than 64 scopes is refused; 64 are read", async () => {
+      const scopes = (n: number) => Array.from({ length: n }, (_, i) => `r${i}:read`).join(" ");
+      const over = await bearer({ contextExtensions: { scopes: scopes(65) } });
+      expect(deniedBody(over).error.code).toBe("unsupported_request");
+      const at = await bearer({ contextExtensions: { scopes: scopes(64) } });
+      expect(deniedBody(at).error.code).toBe("insufficient_scope");
     });
   });
 

@@ -1,4 +1,6 @@
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminClients, rpcError } from "../helpers/admin-clients.js";
 import {
   deniedHeaders,
   deniedHttpStatus,
@@ -101,5 +103,59 @@ describe("KEYWARD_UNKNOWN_KEY_LIMIT=off", () => {
     const after = await counts(t);
     expect(after.query - before.query).toBe(30);
     expect(after.throttled - before.throttled).toBe(0);
+  });
+});
+
+describe("the budget counts the parsed address, on both listeners", () => {
+  const clock = { now: Date.now() };
+  let t: TestApp;
+  let envoy: EnvoyClient;
+  let clients: AdminClients;
+  const unknownFrom = async (sourceIp: string) =>
+    outcomeCode(await envoy.check({ sourceIp, headers: { authorization: `Bearer ${wellFormedKey()}` } }));
+
+  beforeAll(async () => {
+    // 2 a minute and a burst of 2: four lookups of unknown keys per source, then 429.
+    t = await startTestApp({ now: () => clock.now, env: { KEYWARD_UNKNOWN_KEY_LIMIT: "2/1m" } });
+    envoy = new EnvoyClient(t.authzAddress);
+    clients = new AdminClients(t.adminUrl);
+  });
+  afterAll(async () => {
+    envoy.close();
+    clients.close();
+    await t.close();
+  });
+
+  it("IPv6: every address of a /64 spends one budget; the next /64 has its own", async () => {
+    for (const a of ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2:1:2:3:4"]) {
+      expect(await unknownFrom(a), a).toBe("invalid_key");
+    }
+    expect(await unknownFrom("2001:db8:1:2:abcd::99")).toBe("rate_limited");
+    expect(await unknownFrom("2001:DB8:1:2::5")).toBe("rate_limited");
+    expect(await unknownFrom("2001:db8:1:3::1")).toBe("invalid_key");
+  });
+
+  it("zone ids are dropped: fe80::1%a and fe80::2%b are one source", async () => {
+    for (let i = 1; i <= 4; i++) expect(await unknownFrom(`fe80::${i}%zone${i}`)).toBe("invalid_key");
+    expect(await unknownFrom(`fe80::9%${"z".repeat(200)}`)).toBe("rate_limited");
+  });
+
+  it("an IPv4-mapped IPv6 address is its IPv4 address", async () => {
+    for (let i = 0; i < 4; i++) expect(await unknownFrom("198.51.100.90")).toBe("invalid_key");
+    expect(await unknownFrom("::ffff:198.51.100.90")).toBe("rate_limited");
+    expect(await unknownFrom("::ffff:c633:645a")).toBe("rate_limited");
+  });
+
+  it("unknown admin keys spend the caller's budget too: then RESOURCE_EXHAUSTED without a query", async () => {
+    const before = await counts(t);
+    for (let i = 0; i < 4; i++) {
+      const err = await rpcError(clients.client("connect-json-http1", wellFormedKey()).listKeys({}));
+      expect(err.code).toBe(Code.Unauthenticated);
+    }
+    const err = await rpcError(clients.client("connect-json-http1", wellFormedKey()).listKeys({}));
+    expect(err.code).toBe(Code.ResourceExhausted);
+    const after = await counts(t);
+    expect(after.query - before.query).toBe(4);
+    expect(after.throttled - before.throttled).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import * as http from "node:http";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminClients, rpcError, TRANSPORTS } from "../helpers/admin-clients.js";
@@ -75,5 +76,48 @@ describe("--dev", () => {
     } finally {
       envoy.close();
     }
+  });
+});
+
+describe("--dev answers only this machine's pages (DNS rebinding)", () => {
+  /** An HTTP/1.1 GET /healthz with exactly these headers; the status it got. */
+  function get(headers: Record<string, string>): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: "127.0.0.1", port: t.app.admin.port, path: "/healthz", headers, setHost: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("refuses a foreign Host and a foreign Origin", async () => {
+    expect(await get({ host: "attacker.example" })).toBe(403);
+    expect(await get({ host: "attacker.example:8181" })).toBe(403);
+    expect(await get({ host: "127.0.0.1.attacker.example" })).toBe(403);
+    // No Host at all: Node's HTTP/1.1 server refuses it (400) before Keyward sees it.
+    expect([400, 403]).toContain(await get({}));
+    expect(await get({ host: "127.0.0.1", origin: "https://attacker.example" })).toBe(403);
+    expect(await get({ host: "localhost", origin: "null" })).toBe(403);
+  });
+
+  it("answers loopback Hosts and same-machine Origins", async () => {
+    for (const host of ["127.0.0.1", `127.0.0.1:${t.app.admin.port}`, "localhost:8181", "[::1]:8181"]) {
+      expect(await get({ host }), host).toBe(200);
+    }
+    expect(await get({ host: "localhost", origin: "http://localhost:5173" })).toBe(200);
+  });
+
+  it("refuses a keyless RPC sent with a foreign Host", async () => {
+    const res = await fetch(`${t.adminUrl}/keyward.admin.v1.KeyAdminService/ListKeys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://attacker.example" },
+      body: "{}",
+    });
+    expect(res.status).toBe(403);
   });
 });

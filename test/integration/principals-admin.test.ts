@@ -146,8 +146,11 @@ describe("creating integration keys and user tokens", () => {
 
   it("a user token belongs to its user's default company, whose admins make it", async () => {
     await platform.createUser({ user: { id: "token-owner", defaultCompanyId: "acme" } });
-    await platform.addMembership({ userId: "token-owner", companyId: "globex" });
-    expect(await failure(globex.createKey({ kind: "user", userId: "token-owner" }))).toBe("PermissionDenied");
+    await platform.addMembership({ userId: "token-owner", companyId: "globex", scopes: ["*"] });
+    // Another company's user, even a member of globex, is answered as no user at all: nothing names acme.
+    expect(await invalidFields(globex.createKey({ kind: "user", userId: "token-owner" }))).toEqual([
+      "user_id",
+    ]);
     expect(
       await invalidFields(acme.createKey({ companyId: "globex", kind: "user", userId: "token-owner" })),
     ).toContain("company_id");
@@ -180,16 +183,18 @@ describe("users and memberships", () => {
 
   it("only a company's admins add and remove its memberships", async () => {
     await acme.createUser({ user: { id: "mem-u2", defaultCompanyId: "acme" } });
-    expect(await failure(acme.addMembership({ userId: "mem-u2", companyId: "globex" }))).toBe(
+    expect(await failure(acme.addMembership({ userId: "mem-u2", companyId: "globex", scopes: ["*"] }))).toBe(
       "PermissionDenied",
     );
-    expect(await failure(initech.addMembership({ userId: "mem-u2", companyId: "acme" }))).toBe(
+    expect(await failure(initech.addMembership({ userId: "mem-u2", companyId: "acme", scopes: ["*"] }))).toBe(
       "PermissionDenied",
     );
-    expect((await globex.addMembership({ userId: "mem-u2", companyId: "globex" })).companyId).toBe("globex");
-    expect(await failure(globex.addMembership({ userId: "mem-u2", companyId: "globex" }))).toBe(
-      "AlreadyExists",
-    );
+    expect(
+      (await globex.addMembership({ userId: "mem-u2", companyId: "globex", scopes: ["*"] })).companyId,
+    ).toBe("globex");
+    expect(
+      await failure(globex.addMembership({ userId: "mem-u2", companyId: "globex", scopes: ["*"] })),
+    ).toBe("AlreadyExists");
     expect(await failure(acme.removeMembership({ userId: "mem-u2", companyId: "globex" }))).toBe(
       "PermissionDenied",
     );
@@ -202,14 +207,14 @@ describe("users and memberships", () => {
     expect(await failure(globex.removeMembership({ userId: "mem-u2", companyId: "globex" }))).toBe(
       "NotFound",
     );
-    expect(await failure(platform.addMembership({ userId: "no-such-user", companyId: "acme" }))).toBe(
-      "NotFound",
-    );
+    expect(
+      await failure(platform.addMembership({ userId: "no-such-user", companyId: "acme", scopes: ["*"] })),
+    ).toBe("NotFound");
   });
 
   it("a company admin lists only its own company's memberships", async () => {
     await acme.createUser({ user: { id: "mem-u3", defaultCompanyId: "acme" } });
-    await globex.addMembership({ userId: "mem-u3", companyId: "globex" });
+    await globex.addMembership({ userId: "mem-u3", companyId: "globex", scopes: ["*"] });
     const companies = async (admin: KeyAdminClient, req: { userId?: string; companyId?: string }) =>
       (await admin.listMemberships(req)).memberships.map((m) => `${m.userId}@${m.companyId}`);
     expect(await companies(acme, { userId: "mem-u3" })).toEqual(["mem-u3@acme"]);
@@ -237,7 +242,7 @@ describe("what a company admin sees of keys that act for it", () => {
   beforeAll(async () => {
     shared = await integrationKey(["acme", "globex"]);
     await acme.createUser({ user: { id: "vis-u1", defaultCompanyId: "acme" } });
-    await globex.addMembership({ userId: "vis-u1", companyId: "globex" });
+    await globex.addMembership({ userId: "vis-u1", companyId: "globex", scopes: ["*"] });
     tokenId = (await acme.createKey({ kind: "user", userId: "vis-u1", name: "Ada's token" })).key
       ?.id as string;
   });
@@ -246,8 +251,12 @@ describe("what a company admin sees of keys that act for it", () => {
     (await admin.listKeys({ pageSize: 1000 })).keys.map((k) => k.id);
 
   it("reads integration keys listing its company, and its members' tokens", async () => {
-    for (const admin of [acme, globex]) {
-      expect((await admin.getKey({ keyId: shared.id })).companyIds).toEqual(["acme", "globex"]);
+    for (const [company, admin] of [
+      ["acme", acme],
+      ["globex", globex],
+    ] as const) {
+      // A listed company sees itself in company_ids, never the integration's other customers.
+      expect((await admin.getKey({ keyId: shared.id })).companyIds).toEqual([company]);
       expect((await admin.getKey({ keyId: tokenId })).userId).toBe("vis-u1");
       expect(await listed(admin)).toEqual(expect.arrayContaining([shared.id, tokenId]));
     }
@@ -318,7 +327,8 @@ describe("DetachCompany", () => {
   it("by the detached company's admin: the key no longer acts for it, nor is it visible to it", async () => {
     expect(await checkOutcome(key.secret, "acme")).toBe("allow:acme");
     const detached = await acme.detachCompany({ keyId: key.id, companyId: "acme" });
-    expect(detached.companyIds).toEqual(["globex"]);
+    expect(detached.companyIds).toEqual([]);
+    expect((await platform.getKey({ keyId: key.id })).companyIds).toEqual(["globex"]);
     await eventually(async () => (await checkOutcome(key.secret, "acme")) === "company_forbidden", {
       what: "Check refusing the detached company",
     });

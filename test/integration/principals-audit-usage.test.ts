@@ -50,7 +50,7 @@ describe("membership and user events", () => {
 
   beforeAll(async () => {
     await admin("acme").createUser({ user: { id: user, name: "Lin", defaultCompanyId: "acme" } });
-    await admin("globex").addMembership({ userId: user, companyId: "globex" });
+    await admin("globex").addMembership({ userId: user, companyId: "globex", scopes: ["*"] });
     await admin("globex").removeMembership({ userId: user, companyId: "globex" });
   });
 
@@ -72,7 +72,7 @@ describe("membership and user events", () => {
       expect(events, viewer).toHaveLength(1);
       expect(events[0]).toMatchObject({ userId: user, actor: admins.globex?.keyId });
       expect([...(events[0]?.companyIds ?? [])].sort()).toEqual(["acme", "globex"]);
-      expect(events[0]?.after).toEqual({ company_id: "globex" });
+      expect(events[0]?.after).toEqual({ company_id: "globex", scopes: ["*"] });
     }
     expect(await seen(admin("initech"), "membership.add", user)).toEqual([]);
   });
@@ -108,9 +108,14 @@ describe("integration key list changes", () => {
     await admin("acme").detachCompany({ keyId, companyId: "acme" });
     const [detached] = await seen(admin("acme"), "key.detach_company", keyId);
     expect(detached).toMatchObject({ keyId, companyId: "keyward", actor: admins.acme?.keyId });
-    expect([...(detached?.companyIds ?? [])].sort()).toEqual(["acme", "globex", "keyward"]);
-    expect(detached?.before).toEqual({ company_ids: ["acme", "globex"] });
-    expect(detached?.after).toEqual({ company_ids: ["globex"] });
+    // acme is only listed on the key: it sees itself and the key's owner, never the other customers.
+    expect([...(detached?.companyIds ?? [])].sort()).toEqual(["acme", "keyward"]);
+    expect(detached?.before).toEqual({ company_ids: ["acme"] });
+    expect(detached?.after).toEqual({ company_ids: [] });
+    const [whole] = (await platform.listAuditEvents({ keyId, action: "key.detach_company" })).events;
+    expect([...(whole?.companyIds ?? [])].sort()).toEqual(["acme", "globex", "keyward"]);
+    expect(whole?.before).toEqual({ company_ids: ["acme", "globex"] });
+    expect(whole?.after).toEqual({ company_ids: ["globex"] });
     const { events } = await platform.listAuditEvents({ companyId: "keyward", action: "key.detach_company" });
     expect(events.map((e) => e.keyId)).toContain(keyId);
     expect(await seen(admin("globex"), "key.detach_company", keyId)).toHaveLength(1);
@@ -131,8 +136,8 @@ describe("integration key list changes", () => {
     for (const viewer of ["acme", "globex", "initech"]) {
       const [updated] = await seen(admin(viewer), "key.update", keyId);
       expect(updated, viewer).toMatchObject({ keyId, companyId: "keyward" });
-      expect([...(updated?.companyIds ?? [])].sort()).toEqual(["acme", "globex", "initech", "keyward"]);
-      expect(updated?.after).toEqual({ company_ids: ["globex", "initech"] });
+      expect([...(updated?.companyIds ?? [])].sort()).toEqual([viewer, "keyward"].sort());
+      expect(updated?.after).toEqual({ company_ids: viewer === "acme" ? [] : [viewer] });
     }
     expect(await seen(admin("umbrella"), "key.update", keyId)).toEqual([]);
   });
@@ -176,7 +181,7 @@ describe("GetKeyUsage by acting company", () => {
 
   it("counts a user token's requests per acting company", async () => {
     await platform.createUser({ user: { id: "usage-u1", defaultCompanyId: "acme" } });
-    await platform.addMembership({ userId: "usage-u1", companyId: "globex" });
+    await platform.addMembership({ userId: "usage-u1", companyId: "globex", scopes: ["*"] });
     const created = await platform.createKey({ kind: "user", userId: "usage-u1" });
     await send(created.secret, null, 2);
     await send(created.secret, "acme", 1);

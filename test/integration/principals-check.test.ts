@@ -175,7 +175,7 @@ describe("user tokens", () => {
 
   beforeAll(async () => {
     await platform.createUser({ user: { id: user, name: "Ada", defaultCompanyId: "acme" } });
-    await platform.addMembership({ userId: user, companyId: "globex" });
+    await platform.addMembership({ userId: user, companyId: "globex", scopes: ["*"] });
     const created = await platform.createKey({ kind: "user", userId: user, scopes: ["candidates:read"] });
     secret = created.secret;
     expect(created.key?.companyId).toBe("acme");
@@ -216,14 +216,14 @@ describe("user tokens", () => {
     await platform.removeMembership({ userId: user, companyId: "globex" });
     await answers(secret, "globex", "company_forbidden");
     expect(await checkOutcome(secret, null)).toBe("allow:acme");
-    await platform.addMembership({ userId: user, companyId: "globex" });
+    await platform.addMembership({ userId: user, companyId: "globex", scopes: ["*"] });
     await answers(secret, "globex", "allow:globex");
   });
 
   it("a user who left the default company: denied without the header, still allowed for a membership", async () => {
     const other = "principals-check-u2";
     await platform.createUser({ user: { id: other, defaultCompanyId: "acme" } });
-    await platform.addMembership({ userId: other, companyId: "globex" });
+    await platform.addMembership({ userId: other, companyId: "globex", scopes: ["*"] });
     const token = (await platform.createKey({ kind: "user", userId: other })).secret;
     expect(await checkOutcome(token, null)).toBe("allow:acme");
     await platform.removeMembership({ userId: other, companyId: "acme" });
@@ -235,7 +235,7 @@ describe("user tokens", () => {
   it("a newly added membership reaches a token already cached", async () => {
     expect(await checkOutcome(secret, "initech")).toBe("company_forbidden");
     expect(await checkOutcome(secret, null)).toBe("allow:acme");
-    await platform.addMembership({ userId: user, companyId: "initech" });
+    await platform.addMembership({ userId: user, companyId: "initech", scopes: ["*"] });
     await answers(secret, "initech", "allow:initech");
   });
 });
@@ -267,7 +267,7 @@ describe("ordinary keys behave as before", () => {
 
   it("ignore memberships: a user's companies never extend a standard key of the same company", async () => {
     await platform.createUser({ user: { id: "principals-check-u3", defaultCompanyId: "acme" } });
-    await platform.addMembership({ userId: "principals-check-u3", companyId: "globex" });
+    await platform.addMembership({ userId: "principals-check-u3", companyId: "globex", scopes: ["*"] });
     expect(await checkOutcome(secret, "globex")).toBe("company_forbidden");
   });
 });

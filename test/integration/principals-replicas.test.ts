@@ -37,7 +37,7 @@ function answers(envoy: EnvoyClient, secret: string, company: string | null, exp
 /** A user of acme who also belongs to globex, and a token of theirs. */
 async function memberWithToken(admin: KeyAdminClient, userId: string): Promise<string> {
   await admin.createUser({ user: { id: userId, name: "replica user", defaultCompanyId: "acme" } });
-  await admin.addMembership({ userId, companyId: "globex" });
+  await admin.addMembership({ userId, companyId: "globex", scopes: ["*"] });
   const created = await admin.createKey({ kind: "user", userId, scopes: ["candidates:read"] });
   return created.secret;
 }
@@ -179,7 +179,7 @@ if (TEST_DATABASE === "postgres") {
       const secret = await memberWithToken(adminA, "replica-u3");
       await warm(envoyB, secret);
       expect(await outcome(envoyB, secret, "initech")).toBe("company_forbidden");
-      await adminA.addMembership({ userId: "replica-u3", companyId: "initech" });
+      await adminA.addMembership({ userId: "replica-u3", companyId: "initech", scopes: ["*"] });
       await answers(envoyB, secret, "initech", "allow:initech");
     });
 

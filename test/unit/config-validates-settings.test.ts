@@ -333,3 +333,21 @@ describe("fault settings", () => {
     expect(configError({ KEYWARD_DRAIN: "-1s" })).toContain("KEYWARD_DRAIN must be a duration");
   });
 });
+
+describe("connection bounds and retention", () => {
+  const base = { KEYWARD_DATABASE_URL: "memory://" };
+
+  it("defaults: 10000 connections, 10 s for the first bytes, 5 min idle, 90 days of retention", () => {
+    const c = loadConfig(base);
+    expect(c.connections).toEqual({ maxConnections: 10_000, firstBytesMs: 10_000, idleMs: 300_000 });
+    expect(c.retentionMs).toBe(90 * 86_400_000);
+  });
+
+  it("reads KEYWARD_RETENTION as a duration or off, and refuses anything else naming it", () => {
+    expect(loadConfig({ ...base, KEYWARD_RETENTION: "30d" }).retentionMs).toBe(30 * 86_400_000);
+    expect(loadConfig({ ...base, KEYWARD_RETENTION: "off" }).retentionMs).toBeNull();
+    expect(() => loadConfig({ ...base, KEYWARD_RETENTION: "forever" })).toThrow(/KEYWARD_RETENTION/);
+    expect(() => loadConfig({ ...base, KEYWARD_MAX_CONNECTIONS: "0" })).toThrow(/KEYWARD_MAX_CONNECTIONS/);
+    expect(() => loadConfig({ ...base, KEYWARD_IDLE_TIMEOUT: "soon" })).toThrow(/KEYWARD_IDLE_TIMEOUT/);
+  });
+});

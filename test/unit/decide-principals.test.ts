@@ -3,6 +3,7 @@ import { decide } from "../../src/authz/decide.js";
 import type { RequestFacts } from "../../src/authz/request-facts.js";
 import { factOptions, requestFacts } from "../../src/authz/request-facts.js";
 import { type VerifiedKey, verifiedKey } from "../../src/authz/verified-key.js";
+import type { MemberGrant } from "../../src/keys/key-record.js";
 import { checkRequest } from "./support/check-request.js";
 import { key, keyRecord, NOW, requestFactsFor } from "./support/decision-inputs.js";
 
@@ -24,9 +25,17 @@ function facts(selector: string | null, routeCompany: string | null | undefined 
 /** An integration key owned by the platform's own company, acting for acme and globex. */
 const integration = key({ kind: "integration", companyId: "platform", companyIds: ["acme", "globex"] });
 
-/** A user token: the user's default company is acme, and they belong to acme and globex. */
+/** Memberships in `companies` that grant everything (`*`), as the default company's does. */
+function members(companies: readonly string[]): MemberGrant[] {
+  return companies.map((companyId) => ({ companyId, scopes: ["*"] }));
+}
+
+/** A user token of a user whose default company is `defaultCompany`, a member of `memberCompanies`. */
 function userToken(memberCompanies: readonly string[], defaultCompany = "acme"): VerifiedKey {
-  return verifiedKey(keyRecord({ kind: "user", companyId: defaultCompany, userId: "u1" }), memberCompanies);
+  return verifiedKey(
+    keyRecord({ kind: "user", companyId: defaultCompany, userId: "u1" }),
+    members(memberCompanies),
+  );
 }
 
 describe("integration keys", () => {
@@ -65,9 +74,10 @@ describe("integration keys", () => {
   });
 
   it("ignores memberships passed for a key that is not a user token", () => {
-    const k = verifiedKey(keyRecord({ kind: "integration", companyId: "platform", companyIds: ["acme"] }), [
-      "globex",
-    ]);
+    const k = verifiedKey(
+      keyRecord({ kind: "integration", companyId: "platform", companyIds: ["acme"] }),
+      members(["globex"]),
+    );
     expect(outcome(decide(facts("globex"), k, NOW))).toBe("company_forbidden");
     expect(outcome(decide(facts("acme"), k, NOW))).toBe("allow:acme");
   });
@@ -130,7 +140,10 @@ describe("user tokens", () => {
   });
 
   it("ignores an integration list on a user token: only memberships count", () => {
-    const k = verifiedKey(keyRecord({ kind: "user", companyId: "acme", companyIds: ["initech"] }), ["acme"]);
+    const k = verifiedKey(
+      keyRecord({ kind: "user", companyId: "acme", companyIds: ["initech"] }),
+      members(["acme"]),
+    );
     expect(outcome(decide(facts("initech"), k, NOW))).toBe("company_forbidden");
   });
 
@@ -145,7 +158,7 @@ describe("user tokens", () => {
   });
 
   it("checks the status before the membership", () => {
-    const suspended = verifiedKey(keyRecord({ kind: "user", status: "suspended" }), ["acme"]);
+    const suspended = verifiedKey(keyRecord({ kind: "user", status: "suspended" }), members(["acme"]));
     expect(outcome(decide(facts("initech"), suspended, NOW))).toBe("suspended_key");
   });
 });
@@ -163,7 +176,7 @@ describe("standard keys are unchanged", () => {
   });
 
   it("never acts for a company listed or passed as a membership on a standard key", () => {
-    const odd = verifiedKey(keyRecord({ kind: "standard", companyIds: ["globex"] }), ["globex"]);
+    const odd = verifiedKey(keyRecord({ kind: "standard", companyIds: ["globex"] }), members(["globex"]));
     expect(outcome(decide(facts("globex"), odd, NOW))).toBe("company_forbidden");
     expect(outcome(decide(facts(null), odd, NOW))).toBe("allow:acme");
   });
@@ -207,5 +220,37 @@ describe("from a real CheckRequest", () => {
     expect(outcome(decide(custom({ "x-keyward-company": "globex" }), integration, NOW))).toBe(
       "company_required",
     );
+  });
+});
+
+describe("a user token holds, in each company, what that company's membership granted", () => {
+  // The token itself holds everything its default company gave it; globex granted only reading candidates.
+  const token = verifiedKey(keyRecord({ kind: "user", companyId: "acme", userId: "u1", scopes: ["*"] }), [
+    { companyId: "acme", scopes: ["*"] },
+    { companyId: "globex", scopes: ["candidates:read"] },
+  ]);
+  const scoped = (selector: string, scopes: string[]) =>
+    requestFactsFor({ companySelector: selector, route: { scopes, companyFrom: null, environment: null } });
+
+  it("acts for globex with the intersection only", () => {
+    expect(outcome(decide(scoped("globex", ["candidates:read"]), token, NOW))).toBe("allow:globex");
+    expect(outcome(decide(scoped("globex", ["candidates:write"]), token, NOW))).toBe("insufficient_scope");
+    expect(outcome(decide(scoped("globex", ["jobs:read"]), token, NOW))).toBe("insufficient_scope");
+    const allow = decide(scoped("globex", []), token, NOW);
+    expect(allow.allow && allow.scopes).toEqual(["candidates:read"]);
+  });
+
+  it("acts for the default company with the token's own scopes", () => {
+    expect(outcome(decide(scoped("acme", ["candidates:write"]), token, NOW))).toBe("allow:acme");
+    const allow = decide(scoped("acme", []), token, NOW);
+    expect(allow.allow && allow.scopes).toEqual(["*"]);
+  });
+
+  it("a membership with no scopes lets the token act only on routes that require none", () => {
+    const bare = verifiedKey(keyRecord({ kind: "user", companyId: "acme", scopes: ["*"] }), [
+      { companyId: "globex", scopes: [] },
+    ]);
+    expect(outcome(decide(scoped("globex", []), bare, NOW))).toBe("allow:globex");
+    expect(outcome(decide(scoped("globex", ["a:b"]), bare, NOW))).toBe("insufficient_scope");
   });
 });

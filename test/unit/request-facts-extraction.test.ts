@@ -83,10 +83,29 @@ describe("both credential headers", () => {
     });
   });
 
-  it("refuses a malformed authorization even beside a good x-api-key", () => {
-    expect(credentialOf({ authorization: "Basic abc", "x-api-key": KEY })).toEqual({
-      problem: "malformed_key",
-    });
+  it("refuses a malformed bearer credential even beside a good x-api-key", () => {
+    for (const authorization of ["Bearer", "Bearer a b", `Bearer ${KEY},${KEY}`, `bearer${KEY}`]) {
+      expect(credentialOf({ authorization, "x-api-key": KEY }), authorization).toEqual({
+        problem: "malformed_key",
+      });
+    }
+  });
+
+  it("reads x-api-key beside an authorization of another scheme, meant for the upstream", () => {
+    expect(credentialOf({ authorization: "Basic dXNlcjpwYXNz", "x-api-key": KEY })).toBe(KEY);
+    expect(credentialOf({ authorization: "Digest username=x", "x-api-key": KEY })).toBe(KEY);
+    // Without a key beside it, another scheme is still a malformed credential, not a missing one.
+    expect(credentialOf({ authorization: "Basic dXNlcjpwYXNz" })).toEqual({ problem: "malformed_key" });
+  });
+});
+
+describe("x-api-key whitespace", () => {
+  it("trims spaces and tabs only, never other Unicode spaces", () => {
+    expect(credentialOf({ "x-api-key": `\t ${KEY} \t` })).toBe(KEY);
+    for (const space of ["\u00a0", "\u3000", "\u2028", "\ufeff", "\u000b", "\u000c"]) {
+      const got = credentialOf({ "x-api-key": `${space}${KEY}${space}` });
+      expect(got, JSON.stringify(space)).not.toBe(KEY);
+    }
   });
 });
 
@@ -181,9 +200,15 @@ describe("request attributes", () => {
     expect(facts({ sourceIp: "fe80::1%eth0" }).sourceIp).toEqual(parseAddress("fe80::1"));
   });
 
-  it("keeps the source address as Envoy wrote it, only when it parses", () => {
+  it("keeps the source address normalised, only when it parses", () => {
     expect(facts({ sourceIp: "10.1.2.3" }).sourceAddress).toBe("10.1.2.3");
-    expect(facts({ sourceIp: "::ffff:10.1.2.3" }).sourceAddress).toBe("::ffff:10.1.2.3");
+    // IPv4-mapped IPv6 is its IPv4 address; a zone id (anything after %) is dropped.
+    expect(facts({ sourceIp: "::ffff:10.1.2.3" }).sourceAddress).toBe("10.1.2.3");
+    expect(facts({ sourceIp: `fe80::1%${"x".repeat(3000)}` }).sourceAddress).toBe("fe80::1");
+    expect(facts({ sourceIp: "2001:DB8::1" })).toMatchObject({
+      sourceAddress: "2001:db8::1",
+      sourceKey: "2001:db8::/64",
+    });
     expect(facts({ sourceIp: "not-an-ip" }).sourceAddress).toBeNull();
     expect(facts({ pipe: true }).sourceAddress).toBeNull();
     expect(facts({ noHttp: true, sourceIp: "10.1.2.3" }).sourceAddress).toBe("10.1.2.3");

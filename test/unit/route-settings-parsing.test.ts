@@ -145,3 +145,43 @@ describe("routeSettings (from context_extensions)", () => {
     });
   });
 });
+
+describe("route setting size caps", () => {
+  const capped = new RouteSettingsMemo();
+  const scopeList = (n: number, tag = "") =>
+    Array.from({ length: n }, (_, i) => `r${i}${tag}:read`).join(" ");
+
+  it("refuses a setting over its length cap before parsing it", () => {
+    const huge = "candidates:read ".repeat(128 * 1024);
+    expect(capped.get(new Map([["scopes", huge]]))).toEqual({
+      error: "route setting scopes is too long",
+    });
+    expect(capped.get(new Map([["company_from", `header:${"x".repeat(2000)}`]]))).toEqual({
+      error: "route setting company_from is too long",
+    });
+    expect(capped.get(new Map([["environment", "l".repeat(17)]]))).toEqual({
+      error: "route setting environment is too long",
+    });
+  });
+
+  it("reads up to 64 scopes and refuses 65", () => {
+    expect(settings(scopeList(64)).scopes).toHaveLength(64);
+    expect(error(scopeList(65))).toContain("more than 64 scopes");
+    // 64 scopes of the longest form fit the length cap.
+    const longest = Array.from(
+      { length: 64 },
+      (_, i) => `${"a".repeat(62)}${i.toString().padStart(2, "0")}:${"b".repeat(64)}`,
+    );
+    expect(settings(longest.join(" ")).scopes).toHaveLength(64);
+  });
+
+  it("bounds the memo by the text it keeps, not only by its entries", () => {
+    // Distinct settings of about 8 KB each: a few thousand of them would be tens of megabytes.
+    for (let i = 0; i < 600; i++) {
+      expect(capped.get(new Map([["scopes", scopeList(60, `x${i}x${"y".repeat(50)}`)]]))).not.toHaveProperty(
+        "error",
+      );
+      expect(capped.held.chars).toBeLessThanOrEqual(1024 * 1024 + 64 * 130);
+    }
+  });
+});

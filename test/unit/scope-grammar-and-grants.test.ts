@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { grants, isValidScope, missingScopes, RESERVED_SCOPES } from "../../src/keys/scopes.js";
+import {
+  grants,
+  intersectScopes,
+  isValidScope,
+  missingScopes,
+  RESERVED_SCOPES,
+} from "../../src/keys/scopes.js";
 
 const PART_64 = `a${"b".repeat(63)}`;
 const PART_65 = `a${"b".repeat(64)}`;
@@ -123,5 +129,20 @@ describe("missingScopes", () => {
   it("accepts a reserved scope only when held verbatim", () => {
     expect(missingScopes(["keys:admin"], ["keys:admin"])).toEqual([]);
     expect(missingScopes(["keys:*", "*"], ["keys:admin"])).toEqual(["keys:admin"]);
+  });
+});
+
+describe("intersectScopes", () => {
+  it.each([
+    [["*"], ["candidates:read"], ["candidates:read"]],
+    [["candidates:read"], ["*"], ["candidates:read"]],
+    [["candidates:*"], ["candidates:read", "jobs:read"], ["candidates:read"]],
+    [["candidates:*"], ["*"], ["candidates:*"]],
+    [["*"], ["*"], ["*"]],
+    [["a:b"], ["c:d"], []],
+    [["*"], ["keys:admin"], []],
+    [["keys:admin"], ["keys:admin"], ["keys:admin"]],
+  ])("%j with %j holds %j", (a, b, expected) => {
+    expect(intersectScopes(a, b).sort()).toEqual([...expected].sort());
   });
 });

@@ -29,6 +29,6 @@ export function detachCompanyHandler(ctx: AppContext) {
         (canManage(caller.principal, req.companyId) || canManage(caller.principal, k.companyId)),
       alsoCompanies: [req.companyId],
     });
-    return keyResource(key);
+    return keyResource(key, caller.principal);
   };
 }

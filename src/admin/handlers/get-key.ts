@@ -8,6 +8,8 @@ import { visibleKey } from "../visible-key.js";
 
 /** GetKey: one key the caller may see. */
 export function getKeyHandler(ctx: AppContext) {
-  return async (req: GetKeyRequest, hctx: HandlerContext): Promise<Key> =>
-    keyResource(await visibleKey(ctx, callerOf(hctx), req.keyId));
+  return async (req: GetKeyRequest, hctx: HandlerContext): Promise<Key> => {
+    const caller = callerOf(hctx);
+    return keyResource(await visibleKey(ctx, caller, req.keyId), caller.principal);
+  };
 }

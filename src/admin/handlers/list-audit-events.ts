@@ -10,8 +10,10 @@ import {
   ListAuditEventsResponseSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { AuditEventRecord } from "../../store/audit-repository.js";
+import { callerOf } from "../caller.js";
 import { eventListing } from "../event-listing.js";
 import { pageOf } from "../paging.js";
+import { canManage, type Principal } from "../principal.js";
 
 /** ListAuditEvents: newest first, filtered by key, company, action and time; a company admin sees its own. */
 export function listAuditEventsHandler(ctx: AppContext) {
@@ -29,13 +31,23 @@ export function listAuditEventsHandler(ctx: AppContext) {
     });
     const page = pageOf(ctx.pageTokens, scope, rows, limit, (last) => [last.id]);
     return create(ListAuditEventsResponseSchema, {
-      events: page.items.map(auditEvent),
+      events: page.items.map((row) => auditEvent(row, callerOf(hctx).principal)),
       nextPageToken: page.nextPageToken,
     });
   };
 }
 
-function auditEvent(e: AuditEventRecord): AuditEvent {
+/**
+ * The event as `viewer` may see it. A company the event is filed under without being its subject (one listed on
+ * an integration key, the other side of a membership) sees itself and the event's company, never the other
+ * companies the event was filed under or the key lists.
+ */
+function auditEvent(e: AuditEventRecord, viewer: Principal): AuditEvent {
+  const outsider = viewer.kind === "key" && !canManage(viewer, e.companyId);
+  const own = outsider ? viewer.companyId : "";
+  const seen = (ids: unknown) => (Array.isArray(ids) && outsider ? ids.filter((c) => c === own) : ids);
+  const fields = (o: Record<string, unknown> | null) =>
+    o && "company_ids" in o ? { ...o, company_ids: seen(o.company_ids) } : o;
   return create(AuditEventSchema, {
     ...e,
     time: timestampFromDate(e.time),
@@ -44,7 +56,8 @@ function auditEvent(e: AuditEventRecord): AuditEvent {
     requestId: e.requestId ?? "",
     sourceIp: e.sourceIp ?? "",
     userId: e.userId ?? "",
-    before: (e.before ?? undefined) as JsonObject | undefined,
-    after: (e.after ?? undefined) as JsonObject | undefined,
+    companyIds: outsider ? e.companyIds.filter((c) => c === own || c === e.companyId) : e.companyIds,
+    before: (fields(e.before) ?? undefined) as JsonObject | undefined,
+    after: (fields(e.after) ?? undefined) as JsonObject | undefined,
   });
 }

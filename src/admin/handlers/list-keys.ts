@@ -52,7 +52,7 @@ export function listKeysHandler(ctx: AppContext) {
     ]);
     return create(ListKeysResponseSchema, {
       keys: page.items.map((k) =>
-        Object.assign(keyResource(k), {
+        Object.assign(keyResource(k, principal), {
           requestCount24h: BigInt(k.requests24h),
           deniedCount24h: BigInt(k.denied24h),
         }),

@@ -11,7 +11,8 @@ import {
   RemoveMembershipResponseSchema,
 } from "../../gen/keyward/admin/v1/key_admin_pb.js";
 import type { Membership } from "../../gen/keyward/admin/v1/key_pb.js";
-import { checkCompanyId, Violations } from "../../keys/validation.js";
+import { RESERVED_SCOPES } from "../../keys/scopes.js";
+import { checkCompanyId, checkScopes, Violations } from "../../keys/validation.js";
 import { addMembership, removeMembership } from "../../lifecycle/users.js";
 import { type Caller, callerOf } from "../caller.js";
 import { badField, invalidArgument, permissionDenied, userNotFound } from "../errors.js";
@@ -19,16 +20,18 @@ import { canManage, isPlatform } from "../principal.js";
 import { membershipResource } from "../user-resource.js";
 
 /**
- * AddMembership: the user's tokens may act for the company from now on. Only that company's admins (or a
- * platform admin) can add someone to it.
+ * AddMembership: the user's tokens may act for the company from now on, with at most the scopes the company
+ * grants here. Only that company's admins (or a platform admin) can add someone to it. The answer names the
+ * user's default company, so the company sees whose user it adds. Filed under both companies.
  */
 export function addMembershipHandler(ctx: AppContext) {
   return async (req: AddMembershipRequest, hctx: HandlerContext): Promise<Membership> => {
     const caller = callerOf(hctx);
-    checkTarget(caller, req.userId, req.companyId);
+    checkTarget(caller, req.userId, req.companyId, req.scopes);
     const outcome = await addMembership(ctx, {
       userId: req.userId,
       companyId: req.companyId,
+      scopes: req.scopes,
       audit: caller.audit,
     });
     if (outcome.kind === "no_user") throw userNotFound(req.userId);
@@ -64,10 +67,18 @@ export function listMembershipsHandler(ctx: AppContext) {
   };
 }
 
-function checkTarget(caller: Caller, userId: string, companyId: string): void {
+function checkTarget(caller: Caller, userId: string, companyId: string, scopes?: readonly string[]): void {
   const v = new Violations();
   if (!userId) v.add("user_id", "is required");
   checkCompanyId(v, "company_id", companyId);
+  // What the company lets the user's tokens do there: said explicitly, never an admin power.
+  if (scopes) {
+    if (scopes.length === 0) v.add("scopes", "is required: what the user's tokens may do for this company");
+    checkScopes(v, "scopes", scopes);
+    if (scopes.some((s) => RESERVED_SCOPES.has(s))) {
+      v.add("scopes", "keys:admin and platform:admin cannot be granted to a membership");
+    }
+  }
   if (!v.ok) throw invalidArgument(v.list);
   if (!canManage(caller.principal, companyId)) {
     throw permissionDenied("only the company's admins or a platform admin manage its memberships");

@@ -10,6 +10,7 @@ import { Violations } from "../../keys/validation.js";
 import { rotateKey } from "../../lifecycle/rotate-key.js";
 import { callerOf } from "../caller.js";
 import { failedPrecondition, invalidArgument, keyNotFound } from "../errors.js";
+import { checkPlatformGrant } from "../key-kind.js";
 import { keyResource } from "../key-resource.js";
 import { canManage } from "../principal.js";
 import { durationMs } from "../request-input.js";
@@ -35,7 +36,12 @@ export function rotateKeyHandler(ctx: AppContext) {
       keyId: req.keyId,
       graceMs,
       audit: caller.audit,
-      mayChange: (key) => canManage(caller.principal, key.companyId),
+      mayChange: (key) => {
+        if (!canManage(caller.principal, key.companyId)) return false;
+        // An integration key's secret is the platform's to replace, not its owner's.
+        checkPlatformGrant(caller.principal, key, "rotate");
+        return true;
+      },
     });
     switch (outcome.kind) {
       case "not_found":

@@ -16,6 +16,7 @@ import {
 } from "../../keys/validation.js";
 import { callerOf } from "../caller.js";
 import { badField, invalidArgument, keyNotFound, permissionDenied } from "../errors.js";
+import { checkPlatformGrant } from "../key-kind.js";
 import { mutateKey } from "../key-mutation.js";
 import { keyResource } from "../key-resource.js";
 import { canManage, isPlatform } from "../principal.js";
@@ -58,6 +59,7 @@ export function updateKeyHandler(ctx: AppContext) {
     const current = await visibleKey(ctx, caller, input.id);
     // A key the caller may only read (shared with its company) is, for changes, a key it cannot see.
     if (!canManage(caller.principal, current.companyId)) throw keyNotFound(input.id);
+    checkPlatformGrant(caller.principal, current, paths);
     if (patch.scopes) checkGrant(caller.principal, current.companyId, patch.scopes);
     if (patch.companyIds && !isPlatform(caller.principal)) {
       throw permissionDenied("only a platform admin changes the companies of an integration key");
@@ -83,7 +85,7 @@ export function updateKeyHandler(ctx: AppContext) {
       },
       alsoCompanies: touched,
     });
-    return keyResource(updated);
+    return keyResource(updated, caller.principal);
   };
 }
 

@@ -1,13 +1,8 @@
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import type { ListenAddress } from "../../config.js";
+import type { ConnectionLimits, ListenAddress } from "../../config.js";
 import type { ConnectionHandler } from "./http1-connections.js";
-import {
-  AUTHZ_HTTP2_SETTINGS,
-  CONNECTION_WINDOW_BYTES,
-  FIRST_BYTES_TIMEOUT_MS,
-  KEEPALIVE,
-} from "./http2-settings.js";
+import { AUTHZ_HTTP2_SETTINGS, CONNECTION_WINDOW_BYTES, KEEPALIVE } from "./http2-settings.js";
 
 /** Receives every HTTP/2 stream of every h2c connection. */
 export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
@@ -17,6 +12,8 @@ export interface H2cListenerOptions {
   listen: ListenAddress;
   onStream: StreamHandler;
   http1: ConnectionHandler;
+  /** The connection cap, the deadline for a connection's first bytes, and the idle limit of an h2c one. */
+  limits: ConnectionLimits;
   /** Overrides the keepalive timing (tests). */
   keepalive?: { idleMs: number; timeoutMs: number };
 }
@@ -55,16 +52,18 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
     session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    closeWhenIdle(session, options.limits.idleMs);
   });
   const sniffing = new Set<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (socket) => {
     sniffing.add(socket);
-    routeByFirstBytes(socket, (isH2) => {
+    routeByFirstBytes(socket, options.limits.firstBytesMs, (isH2) => {
       sniffing.delete(socket);
       if (isH2) h2.emit("connection", socket);
       else options.http1.accept(socket);
     });
   });
+  tcp.maxConnections = options.limits.maxConnections;
   const port = await new Promise<number>((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(options.listen.port, options.listen.host, () =>
@@ -95,7 +94,7 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
 }
 
 /** Reads until the first bytes decide the protocol, then puts them back and hands the paused socket on. */
-function routeByFirstBytes(socket: net.Socket, route: (isH2: boolean) => void): void {
+function routeByFirstBytes(socket: net.Socket, firstBytesMs: number, route: (isH2: boolean) => void): void {
   let head: Buffer = Buffer.alloc(0);
   const onTimeout = () => socket.destroy();
   const onError = () => socket.destroy();
@@ -112,7 +111,7 @@ function routeByFirstBytes(socket: net.Socket, route: (isH2: boolean) => void): 
     route(matches);
   };
   socket.on("error", onError);
-  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, onTimeout);
+  socket.setTimeout(firstBytesMs, onTimeout);
   socket.on("data", onData);
 }
 
@@ -139,3 +138,25 @@ function startKeepalive(
 }
 
 function ignore(): void {}
+
+/**
+ * Closes a connection gracefully (GOAWAY) once it has had no stream open for `idleMs`. Keepalive PINGs do not
+ * count as use, so an idle connection is not kept open by the pings that check it is still there.
+ */
+function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => session.close(), idleMs);
+    timer.unref();
+  };
+  session.on("stream", (stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      if (--open === 0 && !session.closed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+  arm();
+}

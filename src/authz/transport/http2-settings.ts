@@ -31,6 +31,3 @@ export const CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** An idle connection is pinged this often; a peer that does not answer within the timeout is dropped. */
 export const KEEPALIVE = { idleMs: 60_000, timeoutMs: 20_000 };
-
-/** A connection that sends no bytes at all within this time is closed (nothing to route it by). */
-export const FIRST_BYTES_TIMEOUT_MS = 10_000;

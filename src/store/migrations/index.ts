@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-keys-and-audit.js";
 import * as m0002 from "./0002-change-feed-usage-auth-audit.js";
 import * as m0003 from "./0003-principals.js";
+import * as m0004 from "./0004-membership-scopes-retention.js";
 import * as m0007 from "./0007-console-sessions.js";
 import * as m0008 from "./0008-webhooks.js";
 
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0001-keys-and-audit": m0001,
   "0002-change-feed-usage-auth-audit": m0002,
   "0003-principals": m0003,
+  "0004-membership-scopes-retention": m0004,
   "0007-console-sessions": m0007,
   "0008-webhooks": m0008,
 };

@@ -16,4 +16,6 @@ export interface MembershipsTable {
   user_id: string;
   company_id: string;
   create_time: Timestamp;
+  /** What the user's tokens may do when acting for the company; `*` in the default company. */
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
 }

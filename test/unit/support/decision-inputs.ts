@@ -49,6 +49,7 @@ export function requestFactsFor(overrides: Partial<RequestFacts> = {}): RequestF
     credential: "credential",
     sourceIp: parseAddress("203.0.113.7") ?? null,
     sourceAddress: "203.0.113.7",
+    sourceKey: "203.0.113.7",
     method: "GET",
     path: "/",
     companySelector: null,
