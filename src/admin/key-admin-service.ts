@@ -21,6 +21,7 @@ import {
   removeMembershipHandler,
 } from "./handlers/memberships.js";
 import { redeliverWebhookHandler } from "./handlers/redeliver-webhook.js";
+import { revokeAllKeysHandler } from "./handlers/revoke-all-keys.js";
 import { rotateKeyHandler } from "./handlers/rotate-key.js";
 import { rotateWebhookSecretHandler } from "./handlers/rotate-webhook-secret.js";
 import { updateKeyHandler } from "./handlers/update-key.js";
@@ -56,5 +57,6 @@ export function keyAdminService(ctx: AppContext): ServiceImpl<typeof KeyAdminSer
     listWebhookDeliveries: listWebhookDeliveriesHandler(ctx),
     redeliverWebhook: redeliverWebhookHandler(ctx),
     getCaller: getCallerHandler(ctx),
+    revokeAllKeys: revokeAllKeysHandler(ctx),
   };
 }

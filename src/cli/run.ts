@@ -12,6 +12,7 @@ Commands:
   migrate   bring the database schema up to date
   keygen    create a key and print it on stdout
   status    say whether a server is up and whether admin auth is on
+  reset-keys  revoke every key (of one company) at once
 
 Run 'keyward <command> --help' for a command's flags. Settings come from KEYWARD_* environment
 variables: see the README.`;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import("./migrate.js")).migrate,
   keygen: async () => (await import("./keygen.js")).keygen,
   status: async () => (await import("./status.js")).status,
+  "reset-keys": async () => (await import("./reset-keys.js")).resetKeys,
 };
 
 /** Runs the command line; returns the exit status. Expected failures are one line on stderr. */

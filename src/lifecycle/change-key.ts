@@ -1,4 +1,5 @@
 import type { KeyPatch, KeyRecord } from "../keys/key-record.js";
+import type { Tx } from "../store/transaction.js";
 import { eventTypeOfAction, keyEvent } from "../webhooks/key-events.js";
 import { auditView, changedFields, sharingCompanies } from "./audit-view.js";
 import type { AuditFields, WriteDeps } from "./write-deps.js";
@@ -37,30 +38,41 @@ export function changeKey(deps: WriteDeps, options: ChangeKeyOptions): Promise<C
     if (!before || !options.mayChange(before)) return { kind: "not_found" };
     const patch = options.change(before, now);
     if ("refused" in patch) return { kind: "refused", message: patch.refused };
-    const after = await tx.keys.update(before.id, patch, now);
-    const diff = changedFields(auditView(before), auditView(after));
-    await tx.audit.record({
-      ...options.audit,
-      action: options.action,
-      keyId: after.id,
-      companyId: after.companyId,
-      alsoCompanies: [...(options.alsoCompanies ?? []), ...sharingCompanies(after)],
-      reason: options.reason ?? null,
-      before: diff.before,
-      after: diff.after,
-    });
-    const type = eventTypeOfAction(options.action);
-    if (type) {
-      const extra =
-        type === "key.updated"
-          ? { changed_fields: Object.keys(diff.after) }
-          : { reason: options.reason ?? null };
-      const event = keyEvent(type, after, extra);
-      await tx.events.publish(
-        { ...event, companyIds: [...event.companyIds, ...(options.alsoCompanies ?? [])] },
-        now,
-      );
-    }
-    return { kind: "changed", key: after };
+    return { kind: "changed", key: await applyKeyChange(tx, before, patch, now, options) };
   });
+}
+
+/** Writes `patch` to the locked key `before` and records its audit event, inside the caller's transaction. */
+export async function applyKeyChange(
+  tx: Tx,
+  before: KeyRecord,
+  patch: KeyPatch,
+  now: Date,
+  options: Pick<ChangeKeyOptions, "action" | "audit" | "reason" | "alsoCompanies">,
+): Promise<KeyRecord> {
+  const after = await tx.keys.update(before.id, patch, now);
+  const diff = changedFields(auditView(before), auditView(after));
+  await tx.audit.record({
+    ...options.audit,
+    action: options.action,
+    keyId: after.id,
+    companyId: after.companyId,
+    alsoCompanies: [...(options.alsoCompanies ?? []), ...sharingCompanies(after)],
+    reason: options.reason ?? null,
+    before: diff.before,
+    after: diff.after,
+  });
+  const type = eventTypeOfAction(options.action);
+  if (type) {
+    const extra =
+      type === "key.updated"
+        ? { changed_fields: Object.keys(diff.after) }
+        : { reason: options.reason ?? null };
+    const event = keyEvent(type, after, extra);
+    await tx.events.publish(
+      { ...event, companyIds: [...event.companyIds, ...(options.alsoCompanies ?? [])] },
+      now,
+    );
+  }
+  return after;
 }

@@ -93,6 +93,14 @@ export class KeyRepository {
     return row ? toRecord(row) : undefined;
   }
 
+  /** The unrevoked keys `companyId` owns (every company's when null), locked until the transaction ends. */
+  async findUnrevokedForUpdate(companyId: string | null): Promise<KeyRecord[]> {
+    let query = this.db.selectFrom("keys").selectAll().where("status", "!=", "revoked");
+    if (companyId !== null) query = query.where("company_id", "=", companyId);
+    const rows = await query.orderBy("id").forUpdate().execute();
+    return rows.map(toRecord);
+  }
+
   /** Applies `patch`, bumps the revision and update time, and returns the new state. */
   async update(id: string, patch: KeyPatch, now: Date): Promise<KeyRecord> {
     const row = await this.db

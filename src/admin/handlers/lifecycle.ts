@@ -63,7 +63,8 @@ export function revokeKeyHandler(ctx: AppContext) {
   };
 }
 
-function checkedReason(reason: string, required: boolean): string | null {
+/** The trimmed reason, checked for presence when `required` and for length. */
+export function checkedReason(reason: string, required: boolean): string | null {
   const trimmed = reason.trim();
   if (required && trimmed === "") throw badField("reason", "is required");
   if (trimmed.length > LIMITS.reason) throw badField("reason", `must be at most ${LIMITS.reason} characters`);
