@@ -35,11 +35,11 @@ describe("how Check resolves a credential", () => {
   it("looks a valid key up once, then answers it from the cache", async () => {
     const { secret } = await t.mintKey({ companyId: "acme" });
     const first = await delta(t, async () => expect(await check(secret)).toBe("allow"));
-    expect(first).toEqual({ malformed: 0, hit: 0, negative_hit: 0, query: 1, throttled: 0 });
+    expect(first).toEqual({ malformed: 0, hit: 0, negative_hit: 0, query: 1, throttled: 0, stale: 0 });
     const next = await delta(t, async () => {
       for (let i = 0; i < 20; i++) expect(await check(secret)).toBe("allow");
     });
-    expect(next).toEqual({ malformed: 0, hit: 20, negative_hit: 0, query: 0, throttled: 0 });
+    expect(next).toEqual({ malformed: 0, hit: 20, negative_hit: 0, query: 0, throttled: 0, stale: 0 });
   });
 
   it("refuses a cached key's string with a broken checksum offline: no hit, no query", async () => {
@@ -49,7 +49,7 @@ describe("how Check resolves a credential", () => {
     const d = await delta(t, async () => {
       for (let i = 0; i < 5; i++) expect(await check(broken)).toBe("malformed_key");
     });
-    expect(d).toEqual({ malformed: 5, hit: 0, negative_hit: 0, query: 0, throttled: 0 });
+    expect(d).toEqual({ malformed: 5, hit: 0, negative_hit: 0, query: 0, throttled: 0, stale: 0 });
   });
 
   it("costs no query for a flood of broken checksums, wrong lengths and other prefixes", async () => {
@@ -63,17 +63,17 @@ describe("how Check resolves a credential", () => {
       const codes = await Promise.all(credentials.map(check));
       expect(new Set(codes)).toEqual(new Set(["malformed_key"]));
     });
-    expect(d).toEqual({ malformed: 60, hit: 0, negative_hit: 0, query: 0, throttled: 0 });
+    expect(d).toEqual({ malformed: 60, hit: 0, negative_hit: 0, query: 0, throttled: 0, stale: 0 });
   });
 
   it("costs one query for an unknown well-formed key, then none while it is remembered", async () => {
     const unknown = wellFormedKey();
     const first = await delta(t, async () => expect(await check(unknown)).toBe("invalid_key"));
-    expect(first).toEqual({ malformed: 0, hit: 0, negative_hit: 0, query: 1, throttled: 0 });
+    expect(first).toEqual({ malformed: 0, hit: 0, negative_hit: 0, query: 1, throttled: 0, stale: 0 });
     const again = await delta(t, async () => {
       for (let i = 0; i < 5; i++) expect(await check(unknown)).toBe("invalid_key");
     });
-    expect(again).toEqual({ malformed: 0, hit: 0, negative_hit: 5, query: 0, throttled: 0 });
+    expect(again).toEqual({ malformed: 0, hit: 0, negative_hit: 5, query: 0, throttled: 0, stale: 0 });
   });
 
   it("shares one query among concurrent Checks of the same uncached key", async () => {
