@@ -16,6 +16,7 @@ import { type DualListener, listenDual, peerAddress } from "./dual-listener.js";
 import { httpRoutes, type NodeHandlerFn } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
 import { rejectNulInterceptor } from "./reject-nul.js";
+import { rejectUnknownJsonFields } from "./strict-json.js";
 
 /** What the admin listener serves. */
 export interface AdminServerOptions {
@@ -43,7 +44,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
       router.service(KeyAdminService, options.keyAdmin);
       router.service(Health, healthImpl(options.health));
       reflectionRoutes(router, options.reflection);
+      rejectUnknownJsonFields(router, MAX_BODY);
     },
+    // The gRPC-Web and gRPC JSON forms refuse unknown fields too (Connect JSON gets the fuller answer above).
+    jsonOptions: { ignoreUnknownFields: false },
     // Innermost, so a request is authenticated before its content is looked at.
     interceptors: [...options.interceptors, rejectNulInterceptor()],
     readMaxBytes: MAX_BODY,
