@@ -17,6 +17,7 @@ import { ensureH2load, h2loadVersion } from "./h2load.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
 import { formatReport } from "./report.js";
 import { BenchAbort, type BenchContext, type CheckTargets, type Scenario } from "./scenario.js";
+import { firstStart } from "./scenarios/first-start.js";
 import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
@@ -35,6 +36,7 @@ const SCENARIOS: Scenario[] = [
   invalidFlood,
   revocationPropagation,
   webhookLatency,
+  firstStart,
 ];
 
 async function main(): Promise<number> {
