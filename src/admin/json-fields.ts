@@ -1,5 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { parseDuration } from "../cli/duration.js";
+import { parseDuration } from "../duration.js";
 import type { FieldViolation } from "../keys/validation.js";
 import { closestName } from "../text/closest-name.js";
 

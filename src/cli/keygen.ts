@@ -11,6 +11,7 @@ import { createLogger } from "../logger.js";
 import { awaitServerHandle, type ServerHandle } from "../store/data-dir.js";
 import { embeddedDataDir } from "../store/database.js";
 import { parseFlags } from "./args.js";
+import { announceNewStore } from "./store-notice.js";
 import { UsageError } from "./usage-error.js";
 
 export const KEYGEN_HELP = `Usage: keyward keygen --company ID [--scopes "a:read b:*"] [--expire 30s|15m|24h|7d|2w|3mo|1y]
@@ -112,6 +113,7 @@ async function direct(
   ]);
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
   const store = await openStore({ target: config.store, peppers: config.peppers, logger });
+  announceNewStore(store.database);
   try {
     const deps = { ...store, keyPrefix: config.keyPrefix, now: Date.now };
     const { key, secret } = await createKey(deps, { spec, audit: { actor: "cli" } });

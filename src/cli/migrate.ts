@@ -4,6 +4,7 @@ import { awaitServerHandle } from "../store/data-dir.js";
 import { embeddedDataDir } from "../store/database.js";
 import { openStore } from "../store/open-store.js";
 import { parseFlags } from "./args.js";
+import { announceNewStore } from "./store-notice.js";
 
 export const MIGRATE_HELP = `Usage: keyward migrate
 
@@ -25,6 +26,7 @@ export async function migrate(args: string[], env: NodeJS.ProcessEnv): Promise<n
     return 0;
   }
   const store = await openStore({ target: config.store, peppers: config.peppers, logger });
+  announceNewStore(store.database);
   await store.close();
   console.error("database is up to date");
   return 0;

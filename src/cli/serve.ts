@@ -5,6 +5,7 @@ import type { Logger } from "../logger.js";
 import { createLogger } from "../logger.js";
 import { parseFlags } from "./args.js";
 import { trapStopSignals } from "./stop-signals.js";
+import { announceNewStore } from "./store-notice.js";
 
 /** After the drain, how long closing may take before the process exits anyway. */
 const CLOSE_BUDGET_MS = 4500;
@@ -54,6 +55,7 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv, stop?: Abort
     try {
       signal.throwIfAborted();
       app = await App.start(await AppContext.fromConfig(config, { logger }), signal);
+      announceNewStore(app.ctx.database);
     } catch (err) {
       if (!signal.aborted) throw err;
       logger.info("stopped before serving");

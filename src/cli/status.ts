@@ -2,10 +2,12 @@ import { type ListenAddress, loadConfig } from "../config.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { parseFlags } from "./args.js";
 import { probeHealth } from "./health-probe.js";
+import { describeStore } from "./store-notice.js";
 
 export const STATUS_HELP = `Usage: keyward status [--authz-listen HOST:PORT] [--admin-listen HOST:PORT]
 
-Says whether a server answers on the configured listeners and whether admin authentication is on.
+Says whether a server answers on the configured listeners, whether admin authentication is on, and
+which store (data dir or database) the configuration points at.
 Exits 0 when both listeners answer and the authz listener is SERVING (it can answer Checks), 1 otherwise.`;
 
 /** `keyward status`. */
@@ -22,6 +24,7 @@ export async function status(args: string[], env: NodeJS.ProcessEnv): Promise<nu
   ]);
   console.log(`authz  ${show(config.authzListen)}  ${authz.line}`);
   console.log(`admin  ${show(config.adminListen)}  ${admin.line}`);
+  console.log(`store  ${describeStore(config.store)}`);
   return authz.up && admin.up ? 0 : 1;
 }
 
