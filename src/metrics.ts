@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * How a presented credential was resolved: refused offline (malformed), from the cache (hit, negative_hit),
@@ -53,6 +53,11 @@ export class Tally<Label extends string> {
 export class Metrics {
   readonly registry = new Registry();
 
+  constructor() {
+    // Process and runtime: resident memory, CPU, heap, event-loop lag, GC pauses, handles.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+
   /** Check decisions by outcome: "allow" or the denial code. */
   readonly checks = new Tally<string>(
     this.registry,
@@ -68,9 +73,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Time to decide each Check, by outcome: its count is the number of Checks. */
   readonly checkSeconds = new Histogram({
     name: "keyward_check_duration_seconds",
-    help: "Time to decide one Check, from request decoded to response built (one Check in eight is sampled).",
+    help: "Time to decide one Check, from request decoded to response built, by outcome (allow or the denial code).",
+    labelNames: ["outcome"] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
   });
@@ -119,6 +126,14 @@ export class Metrics {
     help: "Rate-limit calls to Redis that failed or timed out (each cost a Check up to 100 ms).",
     registers: [this.registry],
   });
+
+  /** Admin-key verifications on the admin API, apart from the Check path's lookups. */
+  readonly adminKeyLookups = new Tally<LookupEvent>(
+    this.registry,
+    "keyward_admin_key_lookups_total",
+    "How admin API credentials were resolved (same events as keyward_key_lookups_total, which counts Checks only).",
+    "event",
+  );
 
   readonly changeFeedConnected = new Gauge({
     name: "keyward_change_feed_connected",
