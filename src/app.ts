@@ -10,6 +10,7 @@ import { Authorization } from "./gen/envoy/service/auth/v3/external_auth_pb.js";
 import { Health } from "./gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { KeyAdminService } from "./gen/keyward/admin/v1/key_admin_pb.js";
+import { listenOrExplain } from "./listen-error.js";
 import { HealthState, ServingStatus } from "./rpc/health.js";
 import { ReflectionIndex } from "./rpc/reflection.js";
 import { openChangeFeed } from "./store/change-feed.js";
@@ -64,41 +65,45 @@ export class App {
       cleanups.unshift(() => {
         ctx.databaseHealth.off("change", databaseFault);
       });
-      const authz = await AuthzServer.start({
-        listen: config.authzListen,
-        check: ctx.check,
-        health: health.view([Authorization.typeName]),
-        reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
-        logger,
-        metrics: ctx.metrics,
-        limits: config.connections,
-      });
+      const authz = await listenOrExplain("authz", config.authzListen, () =>
+        AuthzServer.start({
+          listen: config.authzListen,
+          check: ctx.check,
+          health: health.view([Authorization.typeName]),
+          reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
+          logger,
+          metrics: ctx.metrics,
+          limits: config.connections,
+        }),
+      );
       cleanups.unshift(() => authz.close(2000));
       stop?.throwIfAborted();
       const consoleApp = consoleParts(ctx);
-      const admin = await startAdminServer({
-        listen: config.adminListen,
-        keyAdmin: keyAdminService(ctx),
-        interceptors: [
-          observeInterceptor(ctx.metrics, logger, ctx.databaseHealth),
-          ...(consoleApp ? [consoleApp.interceptor] : []),
-          adminAuthInterceptor(ctx),
-        ],
-        health: health.view([KeyAdminService.typeName]),
-        reflection: new ReflectionIndex([KeyAdminService, Health, ServerReflection]),
-        metrics: ctx.metrics,
-        ready: async () =>
-          !ctx.databaseHealth.down &&
-          withDeadline(
-            ctx.database.isMigrated(),
-            Math.max(ctx.database.boundsMs.readiness, config.lookupTimeoutMs ?? 0),
-            "readiness check",
-          ),
-        adminAuth: config.dev ? "dev" : "on",
-        logger,
-        console: consoleApp?.routes,
-        limits: config.connections,
-      });
+      const admin = await listenOrExplain("admin", config.adminListen, () =>
+        startAdminServer({
+          listen: config.adminListen,
+          keyAdmin: keyAdminService(ctx),
+          interceptors: [
+            observeInterceptor(ctx.metrics, logger, ctx.databaseHealth),
+            ...(consoleApp ? [consoleApp.interceptor] : []),
+            adminAuthInterceptor({ ...ctx, verifier: ctx.adminVerifier }),
+          ],
+          health: health.view([KeyAdminService.typeName]),
+          reflection: new ReflectionIndex([KeyAdminService, Health, ServerReflection]),
+          metrics: ctx.metrics,
+          ready: async () =>
+            !ctx.databaseHealth.down &&
+            withDeadline(
+              ctx.database.isMigrated(),
+              Math.max(ctx.database.boundsMs.readiness, config.lookupTimeoutMs ?? 0),
+              "readiness check",
+            ),
+          adminAuth: config.dev ? "dev" : "on",
+          logger,
+          console: consoleApp?.routes,
+          limits: config.connections,
+        }),
+      );
       cleanups.unshift(() => admin.close());
       const dataDir = embeddedDataDir(config.store);
       if (dataDir && ctx.localToken) {

@@ -5,6 +5,7 @@ import { parseDuration } from "./duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
 import type { DatabaseTarget } from "./store/database.js";
+import { closestName } from "./text/closest-name.js";
 import { DEFAULT_RETRIES, parseDurationList } from "./webhooks/retry-schedule.js";
 
 /** A listener address. */
@@ -61,6 +62,8 @@ export interface Config {
   consoleSessionTtlMs: number;
   webhooks: WebhookConfig;
   notify: NotifyConfig;
+  /** One warning per `KEYWARD_*` variable set but not a setting (a misspelling is otherwise silently ignored). */
+  unknownSettings: string[];
 }
 
 /** Webhook delivery settings. */
@@ -104,8 +107,25 @@ export interface ConfigFlags {
 const DAY_MS = 86_400_000;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
+/** Settings read only in some configurations, and the test and bench harness's own. */
+const CONDITIONAL_SETTINGS = [
+  "KEYWARD_DATA_DIR",
+  "KEYWARD_PEPPER_FILE",
+  "KEYWARD_TEST_DATABASE",
+  "KEYWARD_TEST_DATABASE_URL",
+  "KEYWARD_BENCH_DATABASE_URL",
+];
+
 /** Reads and validates the configuration from `env` and command-line flags. */
-export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+  // Every name this function looks up is a setting, so the list of known ones never falls behind the code.
+  const read = new Set<string>(CONDITIONAL_SETTINGS);
+  const env = new Proxy(given, {
+    get: (target, name) => {
+      if (typeof name === "string") read.add(name);
+      return Reflect.get(target, name);
+    },
+  });
   const store = storeConfig(env);
   const peppers = pepperConfig(env);
   if (peppers.length === 0 && store.kind === "postgres") {
@@ -170,13 +190,27 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     },
     retentionMs:
       env.KEYWARD_RETENTION?.trim() === "off" ? null : durationSetting(env, "KEYWARD_RETENTION", 90 * DAY_MS),
+    unknownSettings: [],
   };
   if (config.dev && !(isLoopback(config.adminListen.host) && isLoopback(config.authzListen.host))) {
     throw new ConfigError(
       "--dev runs the admin API without authentication and needs loopback listeners only",
     );
   }
+  config.unknownSettings = unknownSettings(given, [...read]);
   return config;
+}
+
+/** A warning for each `KEYWARD_*` name in `env` that is not a setting, naming the closest one that is. */
+export function unknownSettings(env: NodeJS.ProcessEnv, known: readonly string[]): string[] {
+  const settings = known.filter((name) => name.startsWith("KEYWARD_"));
+  return Object.keys(env)
+    .filter((name) => name.startsWith("KEYWARD_") && !settings.includes(name))
+    .sort()
+    .map((name) => {
+      const hint = closestName(name, settings);
+      return `${name} is not a Keyward setting and is ignored${hint ? ` (did you mean ${hint}?)` : ""}`;
+    });
 }
 
 function storeConfig(env: NodeJS.ProcessEnv): DatabaseTarget {

@@ -47,6 +47,8 @@ export interface AppContext extends WriteDeps {
   /** Verified keys of this replica; follows the change feed once the app runs. */
   readonly cache: KeyCache;
   readonly verifier: KeyVerifier;
+  /** Verifies admin API credentials, counted apart from Check lookups. */
+  readonly adminVerifier: KeyVerifier;
   readonly check: CheckService;
   /** Usage and authentication audit, gathered in memory and written in batches. */
   readonly traffic: TrafficRecorder;
@@ -77,6 +79,7 @@ export interface ContextOverrides {
 export const AppContext = {
   async fromConfig(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
     const logger = overrides.logger ?? createLogger(config.logLevel);
+    for (const warning of config.unknownSettings) logger.warn(warning);
     const now = overrides.now ?? Date.now;
     const target =
       config.store.kind === "postgres" && overrides.schema !== undefined
@@ -109,12 +112,11 @@ export const AppContext = {
     const trafficStore = new TrafficRepository(database);
     const traffic = new TrafficRecorder({ sink: trafficStore, metrics, logger });
     const guard = config.unknownKeyLimit ? new UnknownKeyGuard(config.unknownKeyLimit, now) : undefined;
-    const verifier = new KeyVerifier({
+    const verifying = {
       keys,
       hasher,
       prefix: config.keyPrefix,
       cache,
-      observe: metrics.lookupObserver(),
       guard,
       faults: {
         health: databaseHealth,
@@ -122,7 +124,8 @@ export const AppContext = {
         staleIfErrorMs: config.staleIfErrorMs,
         now,
       },
-    });
+    };
+    const verifier = new KeyVerifier({ ...verifying, observe: metrics.lookupObserver() });
     const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
     const limiter = new RateLimiter({ defaultLimit: config.defaultRateLimit, redis, now, logger, metrics });
     return {
@@ -139,6 +142,11 @@ export const AppContext = {
       databaseHealth,
       cache,
       verifier,
+      // Same cache, own counter: admin traffic must not blur the Check path's lookup figures.
+      adminVerifier: new KeyVerifier({
+        ...verifying,
+        observe: metrics.lookupObserver(metrics.adminKeyLookups),
+      }),
       check: new CheckService({
         verifier,
         limiter,

@@ -161,8 +161,8 @@ export class Metrics {
   });
 
   /** Counts key lookups by event; each event's cell is fetched once, so a count is one add. */
-  lookupObserver(): (event: LookupEvent) => void {
-    const cells = Object.fromEntries(LOOKUP_EVENTS.map((e) => [e, this.cacheEvents.cell(e)])) as Record<
+  lookupObserver(tally: Tally<LookupEvent> = this.cacheEvents): (event: LookupEvent) => void {
+    const cells = Object.fromEntries(LOOKUP_EVENTS.map((e) => [e, tally.cell(e)])) as Record<
       LookupEvent,
       TallyCell
     >;

@@ -41,6 +41,7 @@ export class CheckService {
   /** How requests are read: the company header, and this service's own memo of parsed route settings. */
   readonly facts: FactOptions;
   private readonly latencies = new Map<string, { observe(seconds: number): void }>();
+  private readonly warned = new Set<string>();
 
   constructor(private readonly deps: CheckDeps) {
     this.facts = factOptions(deps.companyHeader);
@@ -54,6 +55,7 @@ export class CheckService {
   check(req: CheckRequestView): Answer | Promise<Answer> {
     const started = performance.now();
     const facts = requestFacts(req, this.facts);
+    if (facts.problem?.code === "unsupported_request") this.warnMisconfigured(facts.problem.message);
     if (facts.problem || facts.credential === null) {
       const now = this.deps.now();
       return this.limitAndAnswer(facts, undefined, decide(facts, undefined, now), now, started);
@@ -127,6 +129,20 @@ export class CheckService {
     }
     this.latency(outcome).observe((performance.now() - started) / 1000);
     return response;
+  }
+
+  /**
+   * Says once per distinct problem that a route's settings (or the proxy's configuration) cannot be used:
+   * every request on that route is denied, and the operator needs to hear why without a line per request.
+   */
+  private warnMisconfigured(message: string | undefined): void {
+    const text = message ?? "unsupported request";
+    if (this.warned.has(text) || this.warned.size >= 1000) return;
+    this.warned.add(text);
+    this.deps.logger.warn(
+      { problem: text },
+      "a route's Check settings cannot be used; its requests are denied",
+    );
   }
 
   /** The histogram child for one outcome, kept so the hot path does not look up labels. */

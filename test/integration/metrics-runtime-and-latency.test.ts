@@ -75,4 +75,22 @@ describe("/metrics", () => {
       throttled: 0,
     });
   });
+
+  it("warns once per distinct route setting that cannot be parsed, not once per request", async () => {
+    const bad = (companyFrom: string) =>
+      envoy.check({
+        headers: { authorization: `Bearer ${key}` },
+        contextExtensions: { company_from: companyFrom },
+      });
+    for (let i = 0; i < 4; i++) expect((await bad("query:company")).status.code).toBe(7);
+    for (let i = 0; i < 2; i++) expect((await bad("path:/v1/{company}/{company}")).status.code).toBe(7);
+    const warnings = t.logs
+      .map((line) => JSON.parse(line) as { level: number; msg: string; problem?: string })
+      .filter((l) => l.level === 40 && l.msg.includes("Check settings cannot be used"));
+    expect(warnings).toHaveLength(2);
+    expect(warnings.map((w) => w.problem)).toEqual([
+      expect.stringContaining('company_from must start with "path:" or "header:"'),
+      expect.stringContaining("with one {company} segment"),
+    ]);
+  });
 });
