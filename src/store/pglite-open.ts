@@ -22,7 +22,7 @@ export async function openPGlite(dataDir: string | null): Promise<OpenedPGlite> 
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
   if (dataDir === null) {
     const template = await loadTemplate();
-    const loadDataDir = template ? new Blob([template]) : undefined;
+    const loadDataDir = template ? new Blob([template as Uint8Array<ArrayBuffer>]) : undefined;
     return {
       pglite: await PGlite.create({ startParams, ...(loadDataDir ? { loadDataDir } : {}) }),
       created: true,
