@@ -87,10 +87,10 @@ describe("Connect JSON with fields the message does not have", () => {
   });
 });
 
-function grpcWebFrame(json: string): Uint8Array {
+function grpcWebFrame(json: string): Uint8Array<ArrayBuffer> {
   const payload = Buffer.from(json);
   const frame = Buffer.alloc(5 + payload.length);
   frame.writeUInt32BE(payload.length, 1);
   payload.copy(frame, 5);
-  return frame;
+  return new Uint8Array(frame);
 }
