@@ -2,7 +2,7 @@
  * Keyward's layering, checked in CI (`npm run deps`). From the ground up:
  *   keys/            key format, checksum, hashing, minting (pure)
  *   store/           the database, migrations, repositories: the only place rows and queries live
- *   usage/ ratelimit/ rpc/ metrics logger config
+ *   usage/ ratelimit/ rpc/ metrics logger config settings/
  *   webhooks/ notify/  event delivery, expiry warnings and alerts (events are published through the store)
  *   lifecycle/       the one write path for keys, users and memberships (transaction + audit + eviction)
  *   authz/           the Check service and the pure decision core
@@ -36,7 +36,18 @@ module.exports = {
       severity: "error",
       from: { path: "^src/store/" },
       to: {
-        path: layer(["authz", "admin", "cli", "app", "context", "lifecycle", "ratelimit", "rpc", "config"]),
+        path: layer([
+          "authz",
+          "admin",
+          "cli",
+          "app",
+          "context",
+          "lifecycle",
+          "ratelimit",
+          "rpc",
+          "config",
+          "settings",
+        ]),
       },
     },
     {
@@ -85,9 +96,10 @@ module.exports = {
     },
     {
       name: "config-does-not-import-the-cli",
-      comment: "Settings are read by config.ts for every command; the CLI uses config, not the reverse.",
+      comment:
+        "Settings are read by config.ts (with its parsers in settings/) for every command; the CLI uses config, not the reverse.",
       severity: "error",
-      from: { path: "^src/(config|logger|metrics|duration)\\.ts$" },
+      from: { path: "^src/((config|logger|metrics|duration)\\.ts$|settings/)" },
       to: { path: layer(["cli", "app", "context", "admin", "authz", "lifecycle"]) },
     },
     {

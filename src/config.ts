@@ -1,18 +1,28 @@
-import { readFileSync } from "node:fs";
-import { isIPv4 } from "node:net";
-import { resolve } from "node:path";
-import { parseDuration } from "./duration.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
+import { ConfigError } from "./settings/config-error.js";
+import { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
+import { defaultRateLimitSetting, unknownKeyLimitSetting } from "./settings/rate-settings.js";
+import {
+  lookupTimeoutSetting,
+  pepperSetting,
+  redisSetting,
+  storeSetting,
+} from "./settings/store-settings.js";
+import { trackedEnv } from "./settings/unknown-settings.js";
+import {
+  booleanSetting,
+  durationList,
+  durationSetting,
+  intSetting,
+  onOffSetting,
+} from "./settings/values.js";
 import type { DatabaseTarget } from "./store/database.js";
-import { closestName } from "./text/closest-name.js";
-import { DEFAULT_RETRIES, parseDurationList } from "./webhooks/retry-schedule.js";
+import { DEFAULT_RETRIES } from "./webhooks/retry-schedule.js";
 
-/** A listener address. */
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export { ConfigError } from "./settings/config-error.js";
+export { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
+export { decodePepper } from "./settings/store-settings.js";
 
 /** How a listener bounds its connections. */
 export interface ConnectionLimits {
@@ -92,11 +102,6 @@ export interface NotifyConfig {
   spikeMinimum: number;
 }
 
-/** A bad setting: the message is one line naming it. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 /** Command-line values that override the environment. */
 export interface ConfigFlags {
   authzListen?: string | undefined;
@@ -107,27 +112,11 @@ export interface ConfigFlags {
 const DAY_MS = 86_400_000;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-/** Settings read only in some configurations, and the test and bench harness's own. */
-const CONDITIONAL_SETTINGS = [
-  "KEYWARD_DATA_DIR",
-  "KEYWARD_PEPPER_FILE",
-  "KEYWARD_TEST_DATABASE",
-  "KEYWARD_TEST_DATABASE_URL",
-  "KEYWARD_BENCH_DATABASE_URL",
-];
-
 /** Reads and validates the configuration from `env` and command-line flags. */
 export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
-  // Every name this function looks up is a setting, so the list of known ones never falls behind the code.
-  const read = new Set<string>(CONDITIONAL_SETTINGS);
-  const env = new Proxy(given, {
-    get: (target, name) => {
-      if (typeof name === "string") read.add(name);
-      return Reflect.get(target, name);
-    },
-  });
-  const store = storeConfig(env);
-  const peppers = pepperConfig(env);
+  const { env, unknown } = trackedEnv(given);
+  const store = storeSetting(env);
+  const peppers = pepperSetting(env);
   if (peppers.length === 0 && store.kind === "postgres") {
     throw new ConfigError(
       "KEYWARD_PEPPER or KEYWARD_PEPPER_FILE is required with KEYWARD_DATABASE_URL (hex or base64 of at least 32 random bytes, e.g. `openssl rand -hex 32`)",
@@ -160,14 +149,14 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
     companyHeader,
     logLevel,
     dev: flags.dev ?? false,
-    defaultRateLimit: rateLimitConfig(env),
-    unknownKeyLimit: unknownKeyLimitConfig(env),
-    redisUrl: redisConfig(env),
+    defaultRateLimit: defaultRateLimitSetting(env),
+    unknownKeyLimit: unknownKeyLimitSetting(env),
+    redisUrl: redisSetting(env),
     cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
     cacheTtlMs: durationSetting(env, "KEYWARD_CACHE_TTL", 30_000),
     staleIfErrorMs: durationSetting(env, "KEYWARD_STALE_IF_ERROR", 30_000, true),
     drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
-    lookupTimeoutMs: lookupTimeoutConfig(env),
+    lookupTimeoutMs: lookupTimeoutSetting(env),
     webhooks: {
       retriesMs: durationList(env, "KEYWARD_WEBHOOK_RETRIES", DEFAULT_RETRIES),
       allowInsecure: booleanSetting(env, "KEYWARD_WEBHOOK_ALLOW_INSECURE"),
@@ -181,7 +170,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
       spikeFactor: intSetting(env, "KEYWARD_ALERT_SPIKE_FACTOR", 10, 2, 1_000_000),
       spikeMinimum: intSetting(env, "KEYWARD_ALERT_SPIKE_MIN", 1000, 1, 1_000_000_000),
     },
-    console: consoleSetting(env),
+    console: onOffSetting(env, "KEYWARD_CONSOLE", "on"),
     consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
     connections: {
       maxConnections: intSetting(env, "KEYWARD_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
@@ -197,176 +186,6 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
       "--dev runs the admin API without authentication and needs loopback listeners only",
     );
   }
-  config.unknownSettings = unknownSettings(given, [...read]);
+  config.unknownSettings = unknown();
   return config;
-}
-
-/** A warning for each `KEYWARD_*` name in `env` that is not a setting, naming the closest one that is. */
-export function unknownSettings(env: NodeJS.ProcessEnv, known: readonly string[]): string[] {
-  const settings = known.filter((name) => name.startsWith("KEYWARD_"));
-  return Object.keys(env)
-    .filter((name) => name.startsWith("KEYWARD_") && !settings.includes(name))
-    .sort()
-    .map((name) => {
-      const hint = closestName(name, settings);
-      return `${name} is not a Keyward setting and is ignored${hint ? ` (did you mean ${hint}?)` : ""}`;
-    });
-}
-
-function storeConfig(env: NodeJS.ProcessEnv): DatabaseTarget {
-  const url = env.KEYWARD_DATABASE_URL;
-  if (url === "memory://") return { kind: "pglite", dataDir: null };
-  if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new ConfigError(
-        "KEYWARD_DATABASE_URL must be a postgres:// URL (or memory:// for an in-memory store)",
-      );
-    }
-    return { kind: "postgres", url };
-  }
-  // An empty value (an unset variable interpolated by compose or a shell) means the default, not the cwd.
-  const dir = env.KEYWARD_DATA_DIR || "./.keyward";
-  return { kind: "pglite", dataDir: dir === "memory://" ? null : resolve(dir) };
-}
-
-function pepperConfig(env: NodeJS.ProcessEnv): Buffer[] {
-  let text = env.KEYWARD_PEPPER;
-  let name = "KEYWARD_PEPPER";
-  if (env.KEYWARD_PEPPER_FILE) {
-    if (text) throw new ConfigError("set KEYWARD_PEPPER or KEYWARD_PEPPER_FILE, not both");
-    name = "KEYWARD_PEPPER_FILE";
-    try {
-      text = readFileSync(env.KEYWARD_PEPPER_FILE, "utf8");
-    } catch (err) {
-      throw new ConfigError(
-        `KEYWARD_PEPPER_FILE cannot be read: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
-      );
-    }
-  }
-  if (text === undefined || text.trim() === "") return [];
-  // Several peppers, comma-separated: the first hashes new keys, the rest still verify older ones.
-  return text
-    .split(",")
-    .map((part, i) => decodePepper(part.trim(), i === 0 ? name : `${name} (entry ${i + 1})`));
-}
-
-/** Decodes hex or base64 of at least 32 bytes. */
-export function decodePepper(text: string, name: string): Buffer {
-  let bytes: Buffer | undefined;
-  if (/^[0-9a-fA-F]+$/.test(text) && text.length % 2 === 0) bytes = Buffer.from(text, "hex");
-  else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) bytes = Buffer.from(text, "base64");
-  if (!bytes) throw new ConfigError(`${name} is neither hex nor base64`);
-  if (bytes.length < 32) {
-    throw new ConfigError(`${name} decodes to ${bytes.length} bytes; at least 32 random bytes are required`);
-  }
-  return bytes;
-}
-
-/** Parses `host:port` (IPv6 as `[::1]:port`); port 0 picks a free one. */
-export function parseListen(text: string, name: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new ConfigError(`${name} must be host:port, got "${text}"`);
-  return { host: (match[1] ?? match[2]) as string, port };
-}
-
-/** Whether `host` only accepts connections from this machine. A hostname like `127.example.com` is not. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
-}
-
-/** `KEYWARD_RATE_LIMIT=<requests>/<window>` (e.g. `100/1s`, `6000/1m`) with `KEYWARD_RATE_LIMIT_BURST`. */
-function rateLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
-  const text = env.KEYWARD_RATE_LIMIT;
-  const burst = intSetting(env, "KEYWARD_RATE_LIMIT_BURST", 0, 0, 1_000_000_000);
-  if (!text) return null;
-  return { ...rate("KEYWARD_RATE_LIMIT", text), burst };
-}
-
-/**
- * `KEYWARD_UNKNOWN_KEY_LIMIT`: how many lookups of keys that turn out not to exist one source address may
- * cause, as `<requests>/<window>` (the same again is allowed as a burst), or `off`. Default `100/1s`.
- */
-function unknownKeyLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
-  const text = env.KEYWARD_UNKNOWN_KEY_LIMIT?.trim() || "100/1s";
-  if (text === "off") return null;
-  const limit = rate("KEYWARD_UNKNOWN_KEY_LIMIT", text);
-  return { ...limit, burst: limit.requests };
-}
-
-function rate(name: string, text: string): { requests: number; windowMs: number } {
-  const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
-  const requests = Number(match?.[1]);
-  const windowMs = match ? parseDuration(match[2] as string) : undefined;
-  if (!match || !requests || requests > 1_000_000_000 || windowMs === undefined || windowMs > 86_400_000) {
-    throw new ConfigError(
-      `${name} must be "<requests>/<window>", e.g. 100/1s or 6000/1m (window at most 1 day)${name === "KEYWARD_UNKNOWN_KEY_LIMIT" ? ', or "off"' : ""}`,
-    );
-  }
-  return { requests, windowMs };
-}
-
-function redisConfig(env: NodeJS.ProcessEnv): string | null {
-  const url = env.KEYWARD_REDIS_URL;
-  if (!url) return null;
-  if (!/^rediss?:\/\//.test(url))
-    throw new ConfigError("KEYWARD_REDIS_URL must be a redis:// or rediss:// URL");
-  return url;
-}
-
-function intSetting(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-/** `KEYWARD_LOOKUP_TIMEOUT`: milliseconds (`100ms`) or a duration (`2s`), at most a minute. */
-function lookupTimeoutConfig(env: NodeJS.ProcessEnv): number | null {
-  const text = env.KEYWARD_LOOKUP_TIMEOUT?.trim();
-  if (!text) return null;
-  const ms = /^\d{1,5}ms$/.test(text) ? Number(text.slice(0, -2)) : parseDuration(text);
-  if (!ms || ms > 60_000) {
-    throw new ConfigError("KEYWARD_LOOKUP_TIMEOUT must be a duration like 100ms or 2s (at most 1m)");
-  }
-  return ms;
-}
-
-/** A duration like `30s`; `zero` also allows `0` (a feature turned off). */
-function durationSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, zero = false): number {
-  const text = env[name]?.trim();
-  if (text === undefined || text === "") return fallback;
-  if (zero && /^0+(s|m|h)?$/.test(text)) return 0;
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    throw new ConfigError(`${name} must be a duration like 30s, 5m or 1h${zero ? ", or 0" : ""}`);
-  }
-  return ms;
-}
-
-function durationList(env: NodeJS.ProcessEnv, name: string, fallback: string): number[] {
-  const list = parseDurationList(env[name]?.trim() || fallback);
-  if (!list) throw new ConfigError(`${name} must be durations like 5s,5m,2h (comma-separated)`);
-  return list;
-}
-
-function booleanSetting(env: NodeJS.ProcessEnv, name: string): boolean {
-  const text = env[name]?.trim() ?? "";
-  if (text === "" || text === "false") return false;
-  if (text === "true") return true;
-  throw new ConfigError(`${name} must be true or false`);
-}
-
-function consoleSetting(env: NodeJS.ProcessEnv): boolean {
-  const text = env.KEYWARD_CONSOLE ?? "on";
-  if (text !== "on" && text !== "off") throw new ConfigError('KEYWARD_CONSOLE must be "on" or "off"');
-  return text === "on";
 }

@@ -17,6 +17,7 @@ import { httpRoutes, type NodeHandlerFn } from "./http-routes.js";
 import { sourceIpKey } from "./principal.js";
 import { rejectNulInterceptor } from "./reject-nul.js";
 import { rejectUnknownJsonFields } from "./strict-json.js";
+import { refuseUndecodableMessages } from "./undecodable-body.js";
 
 /** What the admin listener serves. */
 export interface AdminServerOptions {
@@ -45,6 +46,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
       router.service(Health, healthImpl(options.health));
       reflectionRoutes(router, options.reflection);
       rejectUnknownJsonFields(router, MAX_BODY);
+      refuseUndecodableMessages(router, MAX_BODY);
     },
     // The gRPC-Web and gRPC JSON forms refuse unknown fields too (Connect JSON gets the fuller answer above).
     jsonOptions: { ignoreUnknownFields: false },

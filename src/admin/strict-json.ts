@@ -7,9 +7,9 @@ import {
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { invalidArgument } from "./errors.js";
 import { jsonFieldViolations } from "./json-fields.js";
+import { protocolErrorResponse } from "./protocol-error.js";
 
 /** Connect's unary JSON content type (curl and scripts); the binary and enveloped forms have no field names. */
 const UNARY_JSON = /^application\/json(;|$)/i;
@@ -41,7 +41,7 @@ function strictJson(handler: UniversalHandler, readMaxBytes: number): UniversalH
     try {
       bytes = await readAllBytes(body, readMaxBytes, req.header.get("content-length"));
     } catch (err) {
-      return errorResponse(ConnectError.from(err));
+      return protocolErrorResponse("application/json", ConnectError.from(err));
     }
     try {
       json = JSON.parse(new TextDecoder().decode(bytes)) as JsonValue;
@@ -50,7 +50,7 @@ function strictJson(handler: UniversalHandler, readMaxBytes: number): UniversalH
       return handler({ ...req, body: createAsyncIterable([bytes]) });
     }
     const violations = jsonFieldViolations(handler.method.input, json);
-    if (violations.length > 0) return errorResponse(invalidArgument(violations));
+    if (violations.length > 0) return protocolErrorResponse("application/json", invalidArgument(violations));
     return handler({ ...req, body: createAsyncIterable([bytes]) });
   };
   return Object.assign(checked, handler);
@@ -58,12 +58,4 @@ function strictJson(handler: UniversalHandler, readMaxBytes: number): UniversalH
 
 function isByteStream(body: UniversalServerRequest["body"]): body is AsyncIterable<Uint8Array> {
   return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
-}
-
-function errorResponse(error: ConnectError): UniversalServerResponse {
-  return {
-    status: codeToHttpStatus(error.code),
-    header: new Headers({ "content-type": "application/json" }),
-    body: createAsyncIterable([errorToJsonBytes(error, {})]),
-  };
 }
