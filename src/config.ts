@@ -1,6 +1,7 @@
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
 import { ConfigError } from "./settings/config-error.js";
+import { type LeakConfig, leakSetting } from "./settings/leak-settings.js";
 import { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
 import { defaultRateLimitSetting, unknownKeyLimitSetting } from "./settings/rate-settings.js";
 import {
@@ -23,6 +24,7 @@ import { DEFAULT_RETRIES } from "./webhooks/retry-schedule.js";
 export { ConfigError } from "./settings/config-error.js";
 export { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
 export { decodePepper } from "./settings/store-settings.js";
+export type { LeakConfig } from "./settings/leak-settings.js";
 
 /** How a listener bounds its connections. */
 export interface ConnectionLimits {
@@ -72,6 +74,7 @@ export interface Config {
   consoleSessionTtlMs: number;
   webhooks: WebhookConfig;
   notify: NotifyConfig;
+  leaks: LeakConfig;
   /** One warning per `KEYWARD_*` variable set but not a setting (a misspelling is otherwise silently ignored). */
   unknownSettings: string[];
 }
@@ -170,6 +173,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
       spikeFactor: intSetting(env, "KEYWARD_ALERT_SPIKE_FACTOR", 10, 2, 1_000_000),
       spikeMinimum: intSetting(env, "KEYWARD_ALERT_SPIKE_MIN", 1000, 1, 1_000_000_000),
     },
+    leaks: leakSetting(env),
     console: onOffSetting(env, "KEYWARD_CONSOLE", "on"),
     consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
     connections: {

@@ -22,7 +22,8 @@ export function unknownKeyLimitSetting(env: NodeJS.ProcessEnv): RateLimitSpec | 
   return { ...limit, burst: limit.requests };
 }
 
-function rate(name: string, text: string): { requests: number; windowMs: number } {
+/** `<requests>/<window>` (window at most a day), or a ConfigError naming the setting. */
+export function rate(name: string, text: string): { requests: number; windowMs: number } {
   const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
   const requests = Number(match?.[1]);
   const windowMs = match ? parseDuration(match[2] as string) : undefined;
