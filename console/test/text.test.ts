@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../src/gen/google/rpc/error_details_pb.js";
 import { signInProblem } from "../src/api.js";
+import { confirmsCompany, revokedSentence } from "../src/components/revoke-all-dialog.js";
 import { errorText, fieldError } from "../src/errors.js";
 import { csvField, parseMetadata, percent, relativeTime, toCsv } from "../src/format.js";
 import { parseRoute, routePath } from "../src/router.js";
@@ -77,5 +78,19 @@ describe("routes", () => {
       expect(parseRoute(routePath(route))).toEqual(route);
     }
     expect(parseRoute("/console/nowhere")).toEqual({ view: "keys" });
+  });
+});
+
+describe("revoke-all confirmation", () => {
+  it("wants the company id exactly, forgiving only surrounding spaces", () => {
+    expect(confirmsCompany(" acme ", "acme")).toBe(true);
+    expect(confirmsCompany("acm", "acme")).toBe(false);
+    expect(confirmsCompany("ACME", "acme")).toBe(false);
+    expect(confirmsCompany("", "")).toBe(false);
+  });
+
+  it("says how many keys went", () => {
+    expect(revokedSentence(1n, "acme")).toBe("Revoked 1 key of company acme.");
+    expect(revokedSentence(0n, "acme")).toBe("Revoked 0 keys of company acme.");
   });
 });

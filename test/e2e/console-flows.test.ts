@@ -240,10 +240,10 @@ describe("web console, end to end", () => {
     await page.getByRole("rowheader", { name: "alice", exact: true }).waitFor({ state: "detached" });
   });
 
-  it("says where webhooks are managed", async () => {
+  it("opens the webhooks page, empty at first", async () => {
     await page.getByRole("link", { name: "Webhooks", exact: true }).click();
     await page.getByRole("heading", { name: "Webhooks", exact: true }).waitFor();
-    expect(await page.getByRole("main").textContent()).toContain("managed via the API");
+    await page.getByText("No webhooks yet.").waitFor();
     await expectAccessible();
   });
 
@@ -288,8 +288,9 @@ describe("web console, end to end", () => {
     const company = page.getByRole("combobox", { name: "Company", exact: true });
     await company.fill("globex");
     await company.press("Enter");
+    // Every company's keys show first (Globex's among them): wait for the narrowed list.
+    await expect.poll(async () => page.getByRole("table").textContent()).not.toContain("Jobs reader");
     await page.getByRole("link", { name: "Globex billing", exact: true }).waitFor();
-    expect(await page.getByRole("table").textContent()).not.toContain("Jobs reader");
     await expectAccessible();
     await shot("keys-platform");
   });

@@ -1,11 +1,15 @@
 import { useRef, useState } from "react";
 import { Dialog } from "./dialog.js";
 
+const KEY_SECRET = { title: "Copy your key", label: "Secret key", thing: "key" };
+const WEBHOOK_SECRET = { title: "Copy your signing secret", label: "Signing secret", thing: "secret" };
+
 /**
- * Shows a new key once. The secret lives only in the owner's state: closing this dialog drops it, and it is
+ * Shows a new key (or a webhook's signing secret) once. The secret lives only in the owner's state: closing this dialog drops it, and it is
  * never written to storage or to a URL. Closing before copying asks once more.
  */
-export function SecretDialog(props: { secret: string; onDone: () => void }) {
+export function SecretDialog(props: { secret: string; onDone: () => void; webhook?: boolean }) {
+  const what = props.webhook ? WEBHOOK_SECRET : KEY_SECRET;
   const [copied, setCopied] = useState(false);
   const [warned, setWarned] = useState(false);
   const box = useRef<HTMLInputElement>(null);
@@ -26,10 +30,12 @@ export function SecretDialog(props: { secret: string; onDone: () => void }) {
     props.onDone();
   };
   return (
-    <Dialog title="Copy your key" onClose={done}>
-      <p>This is the only time the key is shown. Store it somewhere safe, such as a secret manager.</p>
+    <Dialog title={what.title} onClose={done}>
+      <p>
+        This is the only time the {what.thing} is shown. Store it somewhere safe, such as a secret manager.
+      </p>
       <div className="field">
-        <label htmlFor="secret-key">Secret key</label>
+        <label htmlFor="secret-key">{what.label}</label>
         <div className="copy-row">
           <input
             id="secret-key"
@@ -51,13 +57,23 @@ export function SecretDialog(props: { secret: string; onDone: () => void }) {
           </small>
         )}
       </div>
-      <p>Send it as a bearer token:</p>
-      <pre className="snippet">
-        <code>Authorization: Bearer {props.secret}</code>
-      </pre>
+      {props.webhook ? (
+        <p>
+          Your endpoint checks the <code>webhook-signature</code> header of each delivery with it (Standard
+          Webhooks).
+        </p>
+      ) : (
+        <>
+          <p>Send it as a bearer token:</p>
+          <pre className="snippet">
+            <code>Authorization: Bearer {props.secret}</code>
+          </pre>
+        </>
+      )}
       {warned && !copied && (
         <p role="alert" className="warning">
-          You have not copied the key, and it cannot be shown again. Press Done again to close anyway.
+          You have not copied the {what.thing}, and it cannot be shown again. Press Done again to close
+          anyway.
         </p>
       )}
       <div className="actions">

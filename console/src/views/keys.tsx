@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api.js";
 import { CreateKeyDialog } from "../components/create-key-dialog.js";
+import { RevokeAllSection } from "../components/revoke-all-dialog.js";
 import { SecretDialog } from "../components/secret-dialog.js";
 import { ErrorText, Loading } from "../components/status.js";
 import { relativeTime } from "../format.js";
@@ -181,6 +182,7 @@ export function KeysView() {
         />
       )}
       {secret !== null && <SecretDialog secret={secret} onDone={() => setSecret(null)} />}
+      <RevokeAllSection />
     </section>
   );
 }
