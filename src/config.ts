@@ -22,9 +22,9 @@ import type { DatabaseTarget } from "./store/database.js";
 import { DEFAULT_RETRIES } from "./webhooks/retry-schedule.js";
 
 export { ConfigError } from "./settings/config-error.js";
+export type { LeakConfig } from "./settings/leak-settings.js";
 export { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
 export { decodePepper } from "./settings/store-settings.js";
-export type { LeakConfig } from "./settings/leak-settings.js";
 
 /** How a listener bounds its connections. */
 export interface ConnectionLimits {
