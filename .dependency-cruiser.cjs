@@ -74,6 +74,14 @@ module.exports = {
       to: { path: layer(["authz", "admin", "cli", "app", "context", "lifecycle"]) },
     },
     {
+      name: "webhooks-below-notify",
+      comment:
+        "notify/ schedules events that webhooks/ delivers, and wires both (event-services.ts); delivery never reaches up into the scheduler.",
+      severity: "error",
+      from: { path: "^src/webhooks/" },
+      to: { path: "^src/notify/" },
+    },
+    {
       name: "authz-below-admin",
       comment: "The Check path stands alone: admin may use its decision core, never the other way round.",
       severity: "error",
@@ -95,12 +103,14 @@ module.exports = {
       to: { path: layer(["cli", "app"]) },
     },
     {
-      name: "config-does-not-import-the-cli",
+      name: "config-knows-no-service",
       comment:
-        "Settings are read by config.ts (with its parsers in settings/) for every command; the CLI uses config, not the reverse.",
+        "Settings are read by config.ts (with its parsers in settings/) for every command: the CLI and the services use config, never the reverse.",
       severity: "error",
       from: { path: "^src/((config|logger|metrics|duration)\\.ts$|settings/)" },
-      to: { path: layer(["cli", "app", "context", "admin", "authz", "lifecycle"]) },
+      to: {
+        path: layer(["cli", "app", "context", "admin", "authz", "lifecycle", "webhooks", "notify", "usage"]),
+      },
     },
     {
       name: "shared-plumbing-stays-low",

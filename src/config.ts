@@ -19,7 +19,6 @@ import {
   onOffSetting,
 } from "./settings/values.js";
 import type { DatabaseTarget } from "./store/database.js";
-import { DEFAULT_RETRIES } from "./webhooks/retry-schedule.js";
 
 export { ConfigError } from "./settings/config-error.js";
 export type { LeakConfig } from "./settings/leak-settings.js";
@@ -113,6 +112,8 @@ export interface ConfigFlags {
 }
 
 const DAY_MS = 86_400_000;
+/** The default waits before each webhook retry (KEYWARD_WEBHOOK_RETRIES). */
+export const DEFAULT_WEBHOOK_RETRIES = "5s,5m,30m,2h,5h,10h,14h,20h,24h";
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Reads and validates the configuration from `env` and command-line flags. */
@@ -161,7 +162,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
     drainMs: durationSetting(env, "KEYWARD_DRAIN", 5_000, true),
     lookupTimeoutMs: lookupTimeoutSetting(env),
     webhooks: {
-      retriesMs: durationList(env, "KEYWARD_WEBHOOK_RETRIES", DEFAULT_RETRIES),
+      retriesMs: durationList(env, "KEYWARD_WEBHOOK_RETRIES", DEFAULT_WEBHOOK_RETRIES),
       allowInsecure: booleanSetting(env, "KEYWARD_WEBHOOK_ALLOW_INSECURE"),
       timeoutMs: durationList(env, "KEYWARD_WEBHOOK_TIMEOUT", "15s")[0] as number,
       concurrency: intSetting(env, "KEYWARD_WEBHOOK_CONCURRENCY", 16, 1, 1000),

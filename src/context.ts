@@ -8,6 +8,7 @@ import type { KeyHasher } from "./keys/hasher.js";
 import type { WriteDeps } from "./lifecycle/write-deps.js";
 import { createLogger, type Logger } from "./logger.js";
 import { Metrics } from "./metrics.js";
+import { createEvents, type EventServices } from "./notify/event-services.js";
 import { RateLimiter } from "./ratelimit/rate-limiter.js";
 import { RedisLimiter } from "./ratelimit/redis-limiter.js";
 import { PageTokens } from "./rpc/page-token.js";
@@ -24,7 +25,6 @@ import { UserRepository } from "./store/user-repository.js";
 import { WebhookRepository } from "./store/webhook-repository.js";
 import { RetentionSweeper } from "./usage/retention.js";
 import { TrafficRecorder } from "./usage/traffic-recorder.js";
-import { createEvents, type EventServices } from "./webhooks/start-events.js";
 
 /**
  * Everything the servers and their handlers share, built once from the config and never changed afterwards:

@@ -21,3 +21,18 @@ export function parseDuration(text: string): number | undefined {
   const ms = Number(match[1]) * (UNITS[match[2] as string] as number);
   return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }
+
+/** Parses `5s,5m,…` (and `250ms`, for tests) into milliseconds; undefined when any part is malformed. */
+export function parseDurationList(text: string): number[] | undefined {
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const out: number[] = [];
+  for (const part of parts) {
+    const ms = /^(\d{1,6})ms$/.exec(part) ? Number(part.slice(0, -2)) : parseDuration(part);
+    if (!ms) return undefined;
+    out.push(ms);
+  }
+  return out.length > 0 ? out : undefined;
+}

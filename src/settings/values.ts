@@ -1,5 +1,4 @@
-import { parseDuration } from "../duration.js";
-import { parseDurationList } from "../webhooks/retry-schedule.js";
+import { parseDuration, parseDurationList } from "../duration.js";
 import { ConfigError } from "./config-error.js";
 
 /** A whole number from `min` to `max`; `fallback` when unset or empty. */

@@ -12,6 +12,7 @@ import type {
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
 import { type KeyListExtras, narrowKeys, withRecentUsage } from "./key-list-extras.js";
+import { filterKeys, type KeyListFilter, type KeyListPosition } from "./key-list-filter.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
 
 /** A key to store: its settings, its minted secret's stored form, and where it came from. */
@@ -22,14 +23,6 @@ export interface NewKey {
   now: Date;
   /** Set when the key replaces another by rotation. */
   rotatedFromKeyId?: string | null;
-}
-
-/** Filters for listing keys; undefined fields do not filter. */
-export interface KeyListFilter {
-  companyId?: string | undefined;
-  status?: KeyStatus | undefined;
-  environment?: Environment | undefined;
-  tag?: string | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -133,43 +126,11 @@ export class KeyRepository {
    */
   async list(
     filter: KeyListFilter,
-    after: { createTime: Date; id: string } | undefined,
+    after: KeyListPosition | undefined,
     limit: number,
     extras: KeyListExtras = { now: new Date() },
   ): Promise<KeyWithRecentUsage[]> {
-    let q = narrowKeys(this.db.selectFrom("keys").selectAll("keys"), extras);
-    const company = filter.companyId;
-    if (company !== undefined) {
-      // Every key that may act for the company: its own, integration keys listing it, its members' tokens.
-      q = q.where((eb) =>
-        eb.or([
-          eb("company_id", "=", company),
-          eb("company_ids", "@>", sql<string[]>`array[${company}]::text[]`),
-          eb.and([
-            eb("kind", "=", "user"),
-            eb(
-              "user_id",
-              "in",
-              eb
-                .selectFrom("memberships")
-                .select("memberships.user_id")
-                .where("memberships.company_id", "=", company),
-            ),
-          ]),
-        ]),
-      );
-    }
-    if (filter.status) q = q.where("status", "=", filter.status);
-    if (filter.environment) q = q.where("environment", "=", filter.environment);
-    if (filter.tag) q = q.where("tags", "@>", sql<string[]>`array[${filter.tag}]::text[]`);
-    if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb("create_time", "<", after.createTime),
-          eb.and([eb("create_time", "=", after.createTime), eb("id", "<", after.id)]),
-        ]),
-      );
-    }
+    const q = filterKeys(narrowKeys(this.db.selectFrom("keys").selectAll("keys"), extras), filter, after);
     const rows = await withRecentUsage(q, new Date(extras.now.getTime() - DAY_MS))
       .orderBy("create_time", "desc")
       .orderBy("id", "desc")

@@ -1,23 +1,3 @@
-import { parseDuration } from "../duration.js";
-
-/** The default waits before each retry (KEYWARD_WEBHOOK_RETRIES). */
-export const DEFAULT_RETRIES = "5s,5m,30m,2h,5h,10h,14h,20h,24h";
-
-/** Parses `5s,5m,…` (and `250ms`, for tests) into milliseconds; undefined when any part is malformed. */
-export function parseDurationList(text: string): number[] | undefined {
-  const parts = text
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const out: number[] = [];
-  for (const part of parts) {
-    const ms = /^(\d{1,6})ms$/.exec(part) ? Number(part.slice(0, -2)) : parseDuration(part);
-    if (!ms) return undefined;
-    out.push(ms);
-  }
-  return out.length > 0 ? out : undefined;
-}
-
 /** What follows a failed attempt: another one at `at`, or none (the delivery has failed). */
 export type RetryPlan = { retry: true; at: number } | { retry: false };
 

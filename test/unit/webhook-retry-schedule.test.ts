@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_WEBHOOK_RETRIES } from "../../src/config.js";
+import { parseDurationList } from "../../src/duration.js";
 import { decideAttempt } from "../../src/webhooks/attempt-result.js";
-import {
-  DEFAULT_RETRIES,
-  nextAttempt,
-  parseDurationList,
-  parseRetryAfter,
-} from "../../src/webhooks/retry-schedule.js";
+import { nextAttempt, parseRetryAfter } from "../../src/webhooks/retry-schedule.js";
 
 const S = 1000;
-const schedule = parseDurationList(DEFAULT_RETRIES) as number[];
+const schedule = parseDurationList(DEFAULT_WEBHOOK_RETRIES) as number[];
 
 describe("the retry schedule", () => {
   it("parses the default: nine waits from 5 s to 24 h", () => {

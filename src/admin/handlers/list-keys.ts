@@ -9,7 +9,7 @@ import {
 import type { Environment } from "../../keys/format.js";
 import type { KeyStatus } from "../../keys/key-record.js";
 import { checkEnvironment, Violations } from "../../keys/validation.js";
-import type { KeyListFilter } from "../../store/key-repository.js";
+import type { KeyListFilter } from "../../store/key-list-filter.js";
 import { callerOf } from "../caller.js";
 import { listExtras } from "../console/list-extras.js";
 import { invalidArgument } from "../errors.js";

@@ -1,12 +1,12 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import { NotifyScheduler } from "../notify/notify-scheduler.js";
 import type { Database } from "../store/database.js";
 import { DeliveryRepository } from "../store/delivery-repository.js";
-import { DeliveryWorker } from "./delivery-worker.js";
-import { listenForDeliveries } from "./wake-listener.js";
-import { WebhookMetrics } from "./webhook-metrics.js";
+import { DeliveryWorker } from "../webhooks/delivery-worker.js";
+import { listenForDeliveries } from "../webhooks/wake-listener.js";
+import { WebhookMetrics } from "../webhooks/webhook-metrics.js";
+import { NotifyScheduler } from "./notify-scheduler.js";
 
 /** The event machinery of one replica: webhook deliveries, expiry warnings and alerts. */
 export interface EventServices {
