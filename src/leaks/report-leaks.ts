@@ -106,7 +106,9 @@ async function applyLeak(
       reason: `reported by ${report.reporter}`,
       after: { reporter: report.reporter, url: report.url, source: report.source, action },
     });
-    const event = keyLeakedEvent(current, { source: report.reporter, location: report.url, action });
+    // Sent before key.revoked, but it describes the key as this transaction leaves it.
+    const state: KeyRecord = revoke ? { ...current, status: "revoked" } : current;
+    const event = keyLeakedEvent(state, { source: report.reporter, location: report.url, action });
     await tx.events.publish({ ...event, data: { ...event.data, found_in: report.source } }, now);
   }
   if (!revoke) return "flagged";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/keys/format.js";
 import { AdminClients, type KeyAdminClient } from "../helpers/admin-clients.js";
@@ -173,6 +174,20 @@ describe("signatures", () => {
       expect(await check(envoyA, target.secret)).toBe("allow");
       expect((await sendAlert(pair.a.adminUrl, rotated, [entry(target.secret)])).status).toBe(200);
       expect(await check(envoyA, target.secret)).toBe("revoked_key");
+    } finally {
+      keysFile.write([github]);
+    }
+  });
+
+  it("a keys file that stops parsing keeps the keys read before, with a warning", async () => {
+    // Read the good file first (an alert is what makes the server look at it).
+    expect((await sendAlert(pair.a.adminUrl, github, [entry(generateKey("sk", "live"))])).status).toBe(200);
+    writeFileSync(keysFile.path, "{ half a file");
+    try {
+      const target = await pair.mintKey({ companyId: "acme" });
+      expect((await sendAlert(pair.a.adminUrl, github, [entry(target.secret)])).status).toBe(200);
+      expect(await check(envoyA, target.secret)).toBe("revoked_key");
+      expect(pair.a.logs.some((l) => l.includes("GitHub scanning keys file unusable"))).toBe(true);
     } finally {
       keysFile.write([github]);
     }
