@@ -34,7 +34,7 @@ export async function signIn(key: string): Promise<string | null> {
   });
   if (res.ok) return null;
   const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-  return signInProblem(res.status, body.error?.message ?? "");
+  return signInProblem(res.status, body.error?.message ?? "", Number(res.headers.get("retry-after") ?? 0));
 }
 
 /** Ends the session and forgets everything read with it. */
@@ -44,7 +44,7 @@ export async function signOut(): Promise<void> {
 }
 
 /** A sign-in refusal as a sentence a person can act on. */
-export function signInProblem(status: number, message: string): string {
+export function signInProblem(status: number, message: string, retryAfterSeconds = 0): string {
   if (status === 401) {
     if (message.includes("neither keys:admin"))
       return "That key is not an admin key: it holds neither keys:admin nor platform:admin.";
@@ -55,5 +55,9 @@ export function signInProblem(status: number, message: string): string {
   }
   if (status === 400) return "Paste an admin key first.";
   if (status === 403) return "The sign-in was refused as coming from another site.";
+  if (status === 429) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    return `Too many failed sign-ins from your address. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+  }
   return "The server could not sign you in right now. Try again.";
 }

@@ -46,6 +46,9 @@ describe("errors in words", () => {
     );
     expect(signInProblem(401, "admin key rejected: revoked_key")).toContain("revoked");
     expect(signInProblem(500, "")).toContain("Try again");
+    expect(signInProblem(429, "", 61)).toBe(
+      "Too many failed sign-ins from your address. Try again in 2 minutes.",
+    );
   });
 });
 

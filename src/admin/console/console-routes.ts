@@ -6,6 +6,7 @@ import type { ConsoleSessions } from "./console-sessions.js";
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./cookies.js";
 import { crossSiteProblem } from "./csrf.js";
 import { CONSOLE_HEADERS } from "./security-headers.js";
+import type { SignInLimit } from "./sign-in-limit.js";
 import type { StaticFiles } from "./static-files.js";
 
 type Request = Parameters<NodeHandlerFn>[0];
@@ -15,6 +16,8 @@ type Response = Parameters<NodeHandlerFn>[1];
 export interface ConsoleRoutesOptions {
   sessions: ConsoleSessions;
   files: StaticFiles;
+  /** Failed sign-ins per source address. */
+  signInLimit: SignInLimit;
   /** Whether the session cookie is marked Secure. */
   secureCookie: boolean;
   logger: Logger;
@@ -70,13 +73,23 @@ async function sessionEndpoint(options: ConsoleRoutesOptions, req: Request, res:
     sendJson(res, 405, { error: { code: "method_not_allowed", message: "POST a JSON body, or DELETE" } });
     return;
   }
+  const address = peerAddress(req);
+  const wait = options.signInLimit.retryAfter(address ?? "");
+  if (wait > 0) {
+    // Refused before the key is even read: while limited, a right key fares no better than a guess.
+    res.setHeader("retry-after", String(wait));
+    sendJson(res, 429, {
+      error: { code: "resource_exhausted", message: `too many failed sign-ins; retry after ${wait} s` },
+    });
+    return;
+  }
   const credential = await readCredential(req);
   if (credential === null) {
     sendJson(res, 400, { error: { code: "invalid_argument", message: 'send {"key": "<admin key>"}' } });
     return;
   }
   try {
-    const session = await options.sessions.signIn(credential, peerAddress(req));
+    const session = await options.sessions.signIn(credential, address);
     const maxAge = (session.expireTime.getTime() - Date.now()) / 1000;
     sendJson(
       res,
@@ -86,6 +99,7 @@ async function sessionEndpoint(options: ConsoleRoutesOptions, req: Request, res:
     );
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
+    options.signInLimit.failed(address ?? "");
     sendJson(res, 401, { error: { code: "unauthenticated", message: err.rawMessage } });
   }
 }

@@ -8,6 +8,7 @@ import { SessionRepository } from "../../store/session-repository.js";
 import { consoleRoutes } from "./console-routes.js";
 import { ConsoleSessions } from "./console-sessions.js";
 import { sessionAuthInterceptor } from "./session-auth.js";
+import { SignInLimit } from "./sign-in-limit.js";
 import { DEFAULT_CONSOLE_DIR, StaticFiles } from "./static-files.js";
 
 /** The console's pieces the admin listener mounts: its HTTP routes and its session interceptor. */
@@ -37,6 +38,7 @@ export function consoleParts(deps: {
     interceptor: sessionAuthInterceptor(sessions),
     routes: consoleRoutes({
       sessions,
+      signInLimit: new SignInLimit(deps.now),
       files: new StaticFiles(DEFAULT_CONSOLE_DIR),
       secureCookie: !isLoopback(deps.config.adminListen.host),
       logger: deps.logger,
