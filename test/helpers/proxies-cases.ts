@@ -5,6 +5,7 @@ import {
   CLIENT_ADDRESS,
   type EchoUpstream,
   echoOf,
+  freePort,
   type ProxyProcess,
   type Reply,
   send,
@@ -195,5 +196,27 @@ export function proxyContractCases(env: ProxiedKeyward, codeSeen: CodeSeen): voi
     expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
     expect(errorCode(reply)).toBe("rate_limited");
     expect(reached).toBe(false);
+  });
+}
+
+/**
+ * A case of the calling suite: with Keyward unreachable (nothing listens on its port), the proxy answers
+ * `status` itself and the API sees nothing.
+ */
+export function failsClosedCase(
+  start: (targets: ProxyTargets) => Promise<ProxyProcess>,
+  status: number,
+): void {
+  it(`fails closed with ${status} when Keyward cannot be reached`, async () => {
+    const upstream = await startEchoUpstream();
+    const proxy = await start({ keywardPort: await freePort(), upstreamPort: upstream.port });
+    try {
+      const reply = await send(proxy.url, "/v1/profile", { headers: { authorization: "Bearer x" } });
+      expect(reply.status).toBe(status);
+      expect(upstream.seen).toEqual([]);
+    } finally {
+      await proxy.close();
+      await upstream.close();
+    }
   });
 }
