@@ -1,8 +1,10 @@
+import type { Cidr } from "./keys/cidr.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
 import { ConfigError } from "./settings/config-error.js";
 import { type LeakConfig, leakSetting } from "./settings/leak-settings.js";
 import { isLoopback, type ListenAddress, parseListen } from "./settings/listen.js";
+import { trustedProxiesSetting } from "./settings/proxy-settings.js";
 import { defaultRateLimitSetting, unknownKeyLimitSetting } from "./settings/rate-settings.js";
 import {
   lookupTimeoutSetting,
@@ -49,6 +51,8 @@ export interface Config {
   dev: boolean;
   /** The limit for keys that set none; null for no default limit. */
   defaultRateLimit: RateLimitSpec | null;
+  /** Peers whose X-Forwarded-For / X-Real-IP name the client on forward auth (`KEYWARD_TRUSTED_PROXIES`). */
+  trustedProxies: Cidr[];
   /** Lookups of unknown keys one source address may cause; null for no bound. */
   unknownKeyLimit: RateLimitSpec | null;
   /** Redis for global rate limits; null for per-replica limits. */
@@ -154,6 +158,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
     logLevel,
     dev: flags.dev ?? false,
     defaultRateLimit: defaultRateLimitSetting(env),
+    trustedProxies: trustedProxiesSetting(env),
     unknownKeyLimit: unknownKeyLimitSetting(env),
     redisUrl: redisSetting(env),
     cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
