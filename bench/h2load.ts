@@ -2,11 +2,13 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { type LatencyStats, latencyStats } from "./latency.js";
 
-/** One h2load run against a gRPC method. */
+/** One h2load run against a gRPC method, or (with `http1Headers`) plain HTTP/1.1 GETs. */
 export interface H2loadRun {
   url: string;
-  /** The gRPC-framed request body (h2load `-d`). */
+  /** The gRPC-framed request body (h2load `-d`); unused with `http1Headers`. */
   bodyFile: string;
+  /** HTTP/1.1 keep-alive (`--h1`) GETs with these `name: value` headers instead of gRPC calls. */
+  http1Headers?: readonly string[];
   clients: number;
   /** Concurrent streams per connection (`-m`). */
   streams: number;
@@ -69,7 +71,9 @@ export async function runH2load(run: H2loadRun): Promise<H2loadResult> {
     ["-t", String(run.threads ?? 1)],
     ...(run.rpsPerClient !== undefined ? ["--rps", String(run.rpsPerClient)] : []),
     ...(run.logFile ? ["--log-file", run.logFile] : []),
-    ["--header", "content-type: application/grpc", "--header", "te: trailers", "-d", run.bodyFile],
+    run.http1Headers
+      ? ["--h1", ...run.http1Headers.flatMap((h) => ["--header", h])]
+      : ["--header", "content-type: application/grpc", "--header", "te: trailers", "-d", run.bodyFile],
     run.url,
   ].flat();
   const output = await spawnBounded("h2load", args, run.timeoutMs);

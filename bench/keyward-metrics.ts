@@ -1,13 +1,18 @@
 /** Check outcomes Keyward counted, read from its Prometheus endpoint. */
 export type Outcomes = Record<string, number>;
 
-/** Reads `keyward_checks_total` by outcome from the admin listener's /metrics. */
-export async function checkOutcomes(adminPort: number): Promise<Outcomes> {
+/** Reads `keyward_checks_total` of one protocol (grpc: Check, http: forward auth) by outcome from /metrics. */
+export async function checkOutcomes(
+  adminPort: number,
+  protocol: "grpc" | "http" = "grpc",
+): Promise<Outcomes> {
   const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
   const outcomes: Outcomes = {};
-  for (const m of (await res.text()).matchAll(/^keyward_checks_total\{outcome="([^"]+)"\} (\d+)/gm)) {
-    outcomes[m[1] as string] = Number(m[2]);
+  for (const m of (await res.text()).matchAll(
+    /^keyward_checks_total\{outcome="([^"]+)",protocol="(\w+)"\} (\d+)/gm,
+  )) {
+    if (m[2] === protocol) outcomes[m[1] as string] = Number(m[3]);
   }
   return outcomes;
 }

@@ -32,11 +32,7 @@ let runNumber = 0;
 export async function warmUp(ctx: BenchContext, target: Target): Promise<number> {
   const { settings } = ctx;
   const result = await runH2load({
-    url: target.url,
-    bodyFile: target.bodyFile,
-    clients: settings.clients,
-    streams: settings.streams,
-    threads: settings.threads,
+    ...shape(ctx, target),
     durationSec: settings.warmupSec,
     timeoutMs: (settings.warmupSec + 30) * 1000,
   });
@@ -49,15 +45,11 @@ export async function warmUp(ctx: BenchContext, target: Target): Promise<number>
  * also uses for errors and which says nothing about the verdict.
  */
 export async function measure(ctx: BenchContext, target: Target, spec: MeasureSpec): Promise<Measurement> {
-  const { settings } = ctx;
-  const before = target.adminPort ? await checkOutcomes(target.adminPort) : null;
+  const protocol = target.http1Headers ? "http" : "grpc";
+  const before = target.adminPort ? await checkOutcomes(target.adminPort, protocol) : null;
   const cpuBefore = await target.server.call<number>("cpuUsage");
   const result = await runH2load({
-    url: target.url,
-    bodyFile: target.bodyFile,
-    clients: settings.clients,
-    streams: settings.streams,
-    threads: settings.threads,
+    ...shape(ctx, target),
     requests: spec.requests,
     ...(spec.rpsPerClient !== undefined ? { rpsPerClient: spec.rpsPerClient } : {}),
     logFile: join(ctx.tmpDir, `run-${++runNumber}-${target.name}.log`),
@@ -74,7 +66,7 @@ export async function measure(ctx: BenchContext, target: Target, spec: MeasureSp
     problems.push(`h2load logged ${result.latency.count} timings for ${result.succeeded} successes`);
   }
   if (before && target.adminPort) {
-    const delta = outcomeDelta(before, await checkOutcomes(target.adminPort));
+    const delta = outcomeDelta(before, await checkOutcomes(target.adminPort, protocol));
     const { allow = 0, ...others } = delta;
     if (allow !== result.succeeded || (!spec.alongside && Object.keys(others).length > 0)) {
       problems.push(`answers were not all allows: ${JSON.stringify(delta)} for ${result.succeeded} requests`);
@@ -87,6 +79,19 @@ export async function measure(ctx: BenchContext, target: Target, spec: MeasureSp
     latency: result.latency,
     cpuUsPerRequest,
     problem: problems.length > 0 ? `${target.name}: ${problems.join("; ")}` : null,
+  };
+}
+
+/** Where and how h2load loads `target`: its URL, request, connections and threads. */
+function shape(ctx: BenchContext, target: Target) {
+  const { settings } = ctx;
+  return {
+    url: target.url,
+    bodyFile: target.bodyFile,
+    ...(target.http1Headers ? { http1Headers: target.http1Headers } : {}),
+    clients: target.load?.clients ?? settings.clients,
+    streams: target.load?.streams ?? settings.streams,
+    threads: settings.threads,
   };
 }
 

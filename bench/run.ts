@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: Keyward's Check path under h2load, against a null-handler baseline on the same RPC stack.
+ * `npm run bench`: Keyward's Check path under h2load, against a null-handler baseline on the same RPC stack,
+ * and its HTTP forward auth under HTTP/1.1 keep-alive load beside it.
  * Each server runs in its own child process so the load generator never shares its event loop. Scenarios
  * run in order and share servers and results; each returns a report printed by one printer.
  *
@@ -18,6 +19,7 @@ import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.j
 import { formatReport } from "./report.js";
 import { BenchAbort, type BenchContext, type CheckTargets, type Scenario } from "./scenario.js";
 import { firstStart } from "./scenarios/first-start.js";
+import { forwardAuth } from "./scenarios/forward-auth.js";
 import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
@@ -31,6 +33,7 @@ import { type BenchSettings, benchSettings, loadAverage, machine } from "./setti
 const SCENARIOS: Scenario[] = [
   maxThroughput,
   offeredLoad,
+  forwardAuth,
   summary,
   stepCosts,
   invalidFlood,

@@ -13,6 +13,10 @@ export interface Target {
   adminPort?: number;
   /** The server's process, to read its CPU time around a run. */
   server: BenchChild<unknown>;
+  /** HTTP forward auth instead of gRPC Check: HTTP/1.1 keep-alive GETs with these headers. */
+  http1Headers?: readonly string[];
+  /** Connections and requests in flight per connection, when not the settings' `-c` and `-m`. */
+  load?: { clients: number; streams: number };
 }
 
 /**

@@ -21,7 +21,7 @@ export function measureStepCosts(check: CheckService, secret: string): StepCost[
   const bytes = Buffer.from(toBinary(CheckRequestSchema, benchCheckRequest(secret)));
   const view = readCheckRequest(bytes);
   if (!view) throw new Error("the bench request does not read");
-  const latency = new Metrics().checkSeconds.labels("allow");
+  const latency = new Metrics().checkSeconds.labels("allow", "grpc");
   const steps: [string, () => unknown][] = [
     [
       "protobuf-es: decode the whole request (not on Keyward's path)",

@@ -69,6 +69,7 @@ export class App {
         AuthzServer.start({
           listen: config.authzListen,
           check: ctx.check,
+          forward: ctx.forward,
           health: health.view([Authorization.typeName]),
           reflection: new ReflectionIndex([Authorization, Health, ServerReflection]),
           logger,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { resolve } from "node:path";
 import { parseDuration } from "./duration.js";
+import { type Cidr, parseCidr } from "./keys/cidr.js";
 import { PREFIX_PATTERN } from "./keys/format.js";
 import type { RateLimitSpec } from "./keys/key-record.js";
 import type { DatabaseTarget } from "./store/database.js";
@@ -38,6 +39,8 @@ export interface Config {
   dev: boolean;
   /** The limit for keys that set none; null for no default limit. */
   defaultRateLimit: RateLimitSpec | null;
+  /** Peers whose X-Forwarded-For / X-Real-IP name the client on forward auth (`KEYWARD_TRUSTED_PROXIES`). */
+  trustedProxies: Cidr[];
   /** Lookups of unknown keys one source address may cause; null for no bound. */
   unknownKeyLimit: RateLimitSpec | null;
   /** Redis for global rate limits; null for per-replica limits. */
@@ -161,6 +164,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
     logLevel,
     dev: flags.dev ?? false,
     defaultRateLimit: rateLimitConfig(env),
+    trustedProxies: trustedProxiesConfig(env),
     unknownKeyLimit: unknownKeyLimitConfig(env),
     redisUrl: redisConfig(env),
     cacheSize: intSetting(env, "KEYWARD_CACHE_SIZE", 100_000, 0, 10_000_000),
@@ -292,6 +296,21 @@ function unknownKeyLimitConfig(env: NodeJS.ProcessEnv): RateLimitSpec | null {
   if (text === "off") return null;
   const limit = rate("KEYWARD_UNKNOWN_KEY_LIMIT", text);
   return { ...limit, burst: limit.requests };
+}
+
+/** `KEYWARD_TRUSTED_PROXIES`: comma-separated CIDRs (or bare addresses); default loopback only. */
+function trustedProxiesConfig(env: NodeJS.ProcessEnv): Cidr[] {
+  const text = env.KEYWARD_TRUSTED_PROXIES?.trim() || "127.0.0.1/32,::1/128";
+  if (text === "none") return [];
+  return text.split(",").map((part) => {
+    const cidr = parseCidr(part.trim());
+    if (!cidr) {
+      throw new ConfigError(
+        `KEYWARD_TRUSTED_PROXIES must be CIDRs like 10.0.0.0/8,::1/128 (or "none"), got "${part.trim()}"`,
+      );
+    }
+    return cidr;
+  });
 }
 
 function rate(name: string, text: string): { requests: number; windowMs: number } {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { Authorizer } from "./authz/authorizer.js";
 import { CheckService } from "./authz/check-service.js";
+import { ForwardAuth } from "./authz/forward/forward-handler.js";
 import { KeyCache } from "./authz/key-cache.js";
 import { KeyVerifier } from "./authz/key-verifier.js";
 import { UnknownKeyGuard } from "./authz/unknown-key-guard.js";
@@ -50,6 +52,8 @@ export interface AppContext extends WriteDeps {
   /** Verifies admin API credentials, counted apart from Check lookups. */
   readonly adminVerifier: KeyVerifier;
   readonly check: CheckService;
+  /** HTTP forward auth (nginx, Caddy, Traefik): the same pipeline as Check. */
+  readonly forward: ForwardAuth;
   /** Usage and authentication audit, gathered in memory and written in batches. */
   readonly traffic: TrafficRecorder;
   readonly trafficStore: TrafficRepository;
@@ -128,6 +132,8 @@ export const AppContext = {
     const verifier = new KeyVerifier({ ...verifying, observe: metrics.lookupObserver() });
     const redis = config.redisUrl ? new RedisLimiter(config.redisUrl) : null;
     const limiter = new RateLimiter({ defaultLimit: config.defaultRateLimit, redis, now, logger, metrics });
+    // One pipeline, one limiter, one recorder: Check and forward auth differ only at their edges.
+    const authorizer = new Authorizer({ verifier, limiter, now, logger, metrics, traffic });
     return {
       config,
       logger,
@@ -147,14 +153,13 @@ export const AppContext = {
         ...verifying,
         observe: metrics.lookupObserver(metrics.adminKeyLookups),
       }),
-      check: new CheckService({
-        verifier,
-        limiter,
+      check: new CheckService({ authorizer, companyHeader: config.companyHeader }),
+      forward: new ForwardAuth({
+        authorizer,
         companyHeader: config.companyHeader,
-        now,
+        trustedProxies: config.trustedProxies,
         logger,
         metrics,
-        traffic,
       }),
       traffic,
       trafficStore,

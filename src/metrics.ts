@@ -13,37 +13,39 @@ export interface TallyCell {
 }
 
 /**
- * A labelled counter for the Check path. prom-client hashes the label set on every increment; here each label
- * value gets a cell the caller keeps and bumps with `cell.n++`, and the sums reach the Prometheus counter
- * when /metrics is scraped.
+ * A labelled counter for the Check path. prom-client hashes the label set on every increment; here each set of
+ * label values gets a cell the caller keeps and bumps with `cell.n++`, and the sums reach the Prometheus
+ * counter when /metrics is scraped.
  */
 export class Tally<Label extends string> {
-  private readonly cells = new Map<Label, { cell: TallyCell; reported: number }>();
+  private readonly cells = new Map<string, { cell: TallyCell; labels: string[]; reported: number }>();
   readonly counter: Counter<string>;
 
-  constructor(registry: Registry, name: string, help: string, labelName: string) {
+  constructor(registry: Registry, name: string, help: string, labelNames: string | readonly string[]) {
     const cells = this.cells;
+    const names = typeof labelNames === "string" ? [labelNames] : [...labelNames];
     this.counter = new Counter({
       name,
       help,
-      labelNames: [labelName],
+      labelNames: names,
       registers: [registry],
       collect() {
-        for (const [label, entry] of cells) {
+        for (const entry of cells.values()) {
           const delta = entry.cell.n - entry.reported;
-          if (delta > 0) this.inc({ [labelName]: label }, delta);
+          if (delta > 0) this.inc(Object.fromEntries(names.map((n, i) => [n, entry.labels[i] ?? ""])), delta);
           entry.reported = entry.cell.n;
         }
       },
     });
   }
 
-  /** The cell for one label value: the same object every time, so callers can keep it. */
-  cell(label: Label): TallyCell {
-    let entry = this.cells.get(label);
+  /** The cell for one set of label values, in label order: the same object every time, so callers keep it. */
+  cell(label: Label, ...more: string[]): TallyCell {
+    const id = more.length === 0 ? label : [label, ...more].join("\u0000");
+    let entry = this.cells.get(id);
     if (!entry) {
-      entry = { cell: { n: 0 }, reported: 0 };
-      this.cells.set(label, entry);
+      entry = { cell: { n: 0 }, labels: [label, ...more], reported: 0 };
+      this.cells.set(id, entry);
     }
     return entry.cell;
   }
@@ -58,26 +60,27 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
 
-  /** Check decisions by outcome: "allow" or the denial code. */
+  /** Authorization decisions by outcome ("allow" or the denial code) and protocol (grpc or http). */
   readonly checks = new Tally<string>(
     this.registry,
     "keyward_checks_total",
-    "ext_authz Check decisions by outcome (allow or the denial code).",
-    "outcome",
+    "Authorization decisions by outcome (allow or the denial code) and protocol (grpc: ext_authz Check; http: forward auth).",
+    ["outcome", "protocol"],
   );
 
   /** Checks that failed with an RPC error (database unreachable and the like). */
   readonly checkErrors = new Counter({
     name: "keyward_check_errors_total",
-    help: "ext_authz Checks answered with an RPC error because of a fault.",
+    help: "Authorization requests answered with an error because of a fault (grpc: an RPC error; http: 503), by protocol.",
+    labelNames: ["protocol"] as const,
     registers: [this.registry],
   });
 
   /** Time to decide each Check, by outcome: its count is the number of Checks. */
   readonly checkSeconds = new Histogram({
     name: "keyward_check_duration_seconds",
-    help: "Time to decide one Check, from request decoded to response built, by outcome (allow or the denial code).",
-    labelNames: ["outcome"] as const,
+    help: "Time to decide one authorization request, from request read to response built, by outcome (allow or the denial code) and protocol (grpc or http).",
+    labelNames: ["outcome", "protocol"] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
   });

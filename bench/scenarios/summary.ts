@@ -1,6 +1,7 @@
 import type { Measurement } from "../measure.js";
 import { ms, rate, ratio } from "../report.js";
 import type { Scenario } from "../scenario.js";
+import { FORWARD_AUTH, type ForwardAuthFigures } from "./forward-auth.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
 import { type LoadPoint, OFFERED_LOAD } from "./offered-load.js";
 
@@ -24,10 +25,11 @@ function row(load: string, base: Measurement, keyward: Measurement): string[] {
 /** The headline figures of the Check scenarios side by side. */
 export const summary: Scenario = {
   id: "summary",
-  title: "summary: Keyward Check vs the baselines",
+  title: "summary: Keyward Check vs the baselines, and forward auth beside Check",
   async run(ctx) {
     const max = ctx.results.get(MAX_THROUGHPUT) as MaxThroughput | undefined;
     const points = (ctx.results.get(OFFERED_LOAD) as LoadPoint[] | undefined) ?? [];
+    const forward = ctx.results.get(FORWARD_AUTH) as ForwardAuthFigures | undefined;
     const rows: string[][] = [];
     if (max) {
       for (const base of [max.bare, max.null, max.nullDecode])
@@ -37,6 +39,7 @@ export const summary: Scenario = {
       for (const base of [p.bare, p.null])
         rows.push(row(`offered ${rate(p.offered)} req/s (${p.label})`, base, p.keyward));
     }
+    if (forward) rows.push(row("forward auth, HTTP/1.1 keep-alive", forward.check, forward.forward));
     const cpu = max
       ? [
           `cpu per Check at max throughput: keyward ${max.keyward.cpuUsPerRequest.toFixed(1)} µs, bare ${max.bare.cpuUsPerRequest.toFixed(1)} µs, null ${max.null.cpuUsPerRequest.toFixed(1)} µs (server process only, user + system)`,
@@ -61,6 +64,11 @@ export const summary: Scenario = {
       rows,
       notes: [
         ...cpu,
+        ...(forward
+          ? [
+              `forward auth row: the baseline is Keyward's own gRPC Check, the keyward columns its /authz/forward over HTTP/1.1 keep-alive (${rate(forward.forward.reqPerSec)} req/s, cpu ${forward.forward.cpuUsPerRequest.toFixed(1)} µs per request; Check ${forward.check.cpuUsPerRequest.toFixed(1)} µs)`,
+            ]
+          : []),
         "bare: node:http2 answering an empty CheckResponse, no gRPC library (the floor of node:http2); null: grpc-js answering a constant allow without decoding the request; null-decode: the same after a full protobuf-es decode, as a service on Envoy's generated types does",
       ],
       problems: [],

@@ -5,12 +5,17 @@ import { GrpcStatus } from "../rpc/grpc-wire.js";
 import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
 import type { CheckService } from "./check-service.js";
+import type { ForwardAuth } from "./forward/forward-handler.js";
 import { CHECK_PATH, checkMethod } from "./transport/check-method.js";
 import type { StreamingAnswer } from "./transport/grpc-answer.js";
 import { type GrpcMethod, grpcRouter } from "./transport/grpc-router.js";
 import { type H2cListener, listenH2c, type StreamHandler } from "./transport/h2c-listener.js";
 import { healthMethods } from "./transport/health-methods.js";
-import { type ConnectionHandler, notFoundConnections } from "./transport/http1-connections.js";
+import {
+  type ConnectionHandler,
+  httpConnections,
+  notFoundConnections,
+} from "./transport/http1-connections.js";
 import { reflectionMethods } from "./transport/reflection-method.js";
 
 /** What the authz listener serves. */
@@ -21,9 +26,11 @@ export interface AuthzServerOptions {
   reflection: ReflectionIndex;
   logger: Logger;
   metrics: Metrics;
-  /** Connections that are not h2c (HTTP/1.1); a 404 to every request when absent. */
+  /** HTTP forward auth, on HTTP/1.1 connections and on h2c streams that are not gRPC. */
+  forward?: ForwardAuth;
+  /** Connections that are not h2c (HTTP/1.1); forward auth's, else a 404 to every request. */
   http1?: ConnectionHandler;
-  /** HTTP/2 streams that are not gRPC (content type not `application/grpc…`); 415 when absent. */
+  /** HTTP/2 streams that are not gRPC (content type not `application/grpc…`); forward auth's, else 415. */
   http2?: StreamHandler;
   /** The connection cap, the deadline for a connection's first bytes, and the idle limit. */
   limits: ConnectionLimits;
@@ -32,8 +39,8 @@ export interface AuthzServerOptions {
 }
 
 /**
- * The Envoy-facing listener: ext_authz Check, health and reflection over gRPC on h2c, served by Keyward's own
- * lean server on node:http2, with room on the same port for HTTP/1.1 and non-gRPC HTTP/2 requests.
+ * The proxy-facing listener: ext_authz Check, health and reflection over gRPC on h2c, and HTTP forward auth
+ * on HTTP/1.1 and h2c, served by Keyward's own lean server (node:http2, node:http) on one port.
  */
 export class AuthzServer {
   private constructor(
@@ -55,8 +62,9 @@ export class AuthzServer {
     ]);
     const listener = await listenH2c({
       listen: options.listen,
-      onStream: grpcRouter(methods, options.http2),
-      http1: options.http1 ?? notFoundConnections(),
+      onStream: grpcRouter(methods, options.http2 ?? options.forward?.http2),
+      http1:
+        options.http1 ?? (options.forward ? httpConnections(options.forward.http1) : notFoundConnections()),
       limits: options.limits,
       ...(options.keepalive ? { keepalive: options.keepalive } : {}),
     });

@@ -1,25 +1,22 @@
-import type { HeaderValueOption } from "../gen/envoy/config/core/v3/base_pb.js";
 import type { RateLimitSpec } from "../keys/key-record.js";
 import type { LimitResult } from "../ratelimit/gcra.js";
-import { overwrite } from "./check-response.js";
+
+/** A response header as name and value, before any protocol wraps it. */
+export type HeaderPair = readonly [name: string, value: string];
 
 /**
  * The rate-limit headers a client sees: the IETF draft's structured `ratelimit-policy` (quota `q` per window
  * `w` seconds) and `ratelimit` (remaining `r`, seconds to full `t`), plus the widespread x-ratelimit-* trio.
  */
-export function rateLimitHeaders(
-  spec: RateLimitSpec,
-  result: LimitResult,
-  policy = "key",
-): HeaderValueOption[] {
+export function rateLimitHeaders(spec: RateLimitSpec, result: LimitResult, policy = "key"): HeaderPair[] {
   const windowSeconds = Math.max(1, Math.round(spec.windowMs / 1000));
   const resetSeconds = Math.ceil(result.resetMs / 1000);
   return [
-    overwrite("ratelimit-policy", `"${policy}";q=${spec.requests};w=${windowSeconds}`),
-    overwrite("ratelimit", `"${policy}";r=${result.remaining};t=${resetSeconds}`),
-    overwrite("x-ratelimit-limit", String(spec.requests)),
-    overwrite("x-ratelimit-remaining", String(result.remaining)),
-    overwrite("x-ratelimit-reset", String(resetSeconds)),
+    ["ratelimit-policy", `"${policy}";q=${spec.requests};w=${windowSeconds}`],
+    ["ratelimit", `"${policy}";r=${result.remaining};t=${resetSeconds}`],
+    ["x-ratelimit-limit", String(spec.requests)],
+    ["x-ratelimit-remaining", String(result.remaining)],
+    ["x-ratelimit-reset", String(resetSeconds)],
   ];
 }
 

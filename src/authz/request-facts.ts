@@ -1,10 +1,8 @@
 import type { CheckRequestView } from "./check-request-view.js";
+import { readCredential } from "./credential.js";
 import type { DenyCode } from "./decision.js";
 import { companyFromPath, NO_REQUIREMENTS, type RouteSettings, RouteSettingsMemo } from "./route-settings.js";
 import { sourceAddress } from "./source-address.js";
-
-/** Credential headers longer than this are refused unread: no key is anywhere near it. */
-const MAX_CREDENTIAL_HEADER = 512;
 
 /** What the decision needs of one Check request, read once and never re-parsed. */
 export interface RequestFacts {
@@ -46,19 +44,7 @@ export function factOptions(companyHeader: string): FactOptions {
  * repeated headers, replaced non-UTF-8 bytes, missing addresses. Never throws.
  */
 export function requestFacts(req: CheckRequestView, options: FactOptions): RequestFacts {
-  const facts: RequestFacts = {
-    problem: null,
-    credential: null,
-    sourceIp: null,
-    sourceAddress: null,
-    sourceKey: null,
-    method: req.method,
-    path: stripQuery(req.path),
-    companySelector: null,
-    routeCompany: undefined,
-    route: NO_REQUIREMENTS,
-    requestId: req.id,
-  };
+  const facts = blankFacts(req.method, stripQuery(req.path), req.id);
   readSource(req, facts);
   if (!req.hasAttributes || !req.hasHttp) {
     facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
@@ -69,10 +55,23 @@ export function requestFacts(req: CheckRequestView, options: FactOptions): Reque
     facts.problem = { code: "unsupported_request", message: `The route is misconfigured: ${route.error}.` };
     return facts;
   }
+  readHeaderFacts(facts, route, readHeaders(req), options.companyHeader);
+  return facts;
+}
+
+/**
+ * The facts every protocol reads from the request headers alike, once the route is known: the company
+ * selector, the route's company (from a header or the path), and the credential.
+ */
+export function readHeaderFacts(
+  facts: RequestFacts,
+  route: RouteSettings,
+  headers: HeaderLookup,
+  companyHeader: string,
+): void {
   facts.route = route;
-  const headers = readHeaders(req);
   // An empty header names no company: it is treated as absent.
-  facts.companySelector = headers(options.companyHeader) || null;
+  facts.companySelector = headers(companyHeader) || null;
   if (route.companyFrom) {
     facts.routeCompany =
       route.companyFrom.kind === "header"
@@ -82,11 +81,27 @@ export function requestFacts(req: CheckRequestView, options: FactOptions): Reque
   const credential = readCredential(headers);
   if (typeof credential === "string") facts.credential = credential;
   else facts.problem = { code: credential.code };
-  return facts;
 }
 
-/** Looks up a request header by its lower-case name. */
-type HeaderLookup = (name: string) => string | undefined;
+/** Facts for a request not read yet beyond its method, path and id: no credential, no source, no route. */
+export function blankFacts(method: string, path: string, requestId: string): RequestFacts {
+  return {
+    problem: null,
+    credential: null,
+    sourceIp: null,
+    sourceAddress: null,
+    sourceKey: null,
+    method,
+    path,
+    companySelector: null,
+    routeCompany: undefined,
+    route: NO_REQUIREMENTS,
+    requestId,
+  };
+}
+
+/** Looks up a request header by its lower-case name; repeated headers joined with ",". */
+export type HeaderLookup = (name: string) => string | undefined;
 
 /**
  * Header lookup for either encoding Envoy uses. The `headers` map is read in place (Envoy lower-cases its
@@ -119,67 +134,13 @@ function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-/** The one credential sent, or why there is none usable. */
-function readCredential(headers: HeaderLookup): string | { code: DenyCode } {
-  const authorization = headers("authorization");
-  const apiKey = headers("x-api-key");
-  if (authorization === undefined && apiKey === undefined) return { code: "missing_key" };
-  if ((authorization?.length ?? 0) > MAX_CREDENTIAL_HEADER || (apiKey?.length ?? 0) > MAX_CREDENTIAL_HEADER) {
-    return { code: "malformed_key" };
-  }
-  const key = apiKey === undefined ? undefined : trimOws(apiKey);
-  let bearer: string | undefined;
-  if (authorization !== undefined) {
-    bearer = bearerToken(authorization);
-    // Another scheme (`Basic …` for the upstream) beside an x-api-key is not a second key: the key counts.
-    if (bearer === undefined && (key === undefined || isBearerScheme(authorization))) {
-      return { code: "malformed_key" };
-    }
-  }
-  // Two different keys in one request are ambiguous: refuse rather than guess which one counts.
-  if (bearer !== undefined && key !== undefined && bearer !== key) return { code: "malformed_key" };
-  const credential = bearer ?? key ?? "";
-  return credential === "" ? { code: "missing_key" } : credential;
-}
-
-/** Whether a header value is (or tries to be) a bearer credential, whatever else is wrong with it. */
-function isBearerScheme(value: string): boolean {
-  return trimOws(value).slice(0, 6).toLowerCase() === "bearer";
-}
-
-/**
- * Strips HTTP's optional whitespace (spaces and tabs) and nothing else: `String.prototype.trim` would also
- * drop no-break and other Unicode spaces, which no key contains and no client should get away with sending.
- */
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 0x20 || value.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 0x20 || value.charCodeAt(end - 1) === 0x09)) end--;
-  return value.slice(start, end);
-}
-
-/**
- * The token of `Bearer <token>` (scheme in any case, spaces around the token), or undefined when the value is
- * anything else: another scheme, no token, two tokens, or a comma (a repeated header Envoy joined).
- */
-function bearerToken(value: string): string | undefined {
-  if (value.length < 8 || value.charCodeAt(6) !== 0x20 || value.slice(0, 6).toLowerCase() !== "bearer") {
-    return undefined;
-  }
-  let start = 7;
-  while (value.charCodeAt(start) === 0x20) start++;
-  let end = value.length;
-  while (end > start && value.charCodeAt(end - 1) === 0x20) end--;
-  if (end === start) return undefined;
-  const space = value.indexOf(" ", start);
-  if ((space >= 0 && space < end) || value.indexOf(",", start) >= 0) return undefined;
-  return value.slice(start, end);
-}
-
 function readSource(req: CheckRequestView, facts: RequestFacts): void {
   const address = req.sourceAddress;
-  if (address === null) return;
+  if (address !== null) setSource(facts, address);
+}
+
+/** Records the caller's address in `facts`, normalised; nothing when it is not an IP address. */
+export function setSource(facts: RequestFacts, address: string): void {
   const source = sourceAddress(address);
   if (!source) return;
   facts.sourceIp = source.bytes;
@@ -187,7 +148,8 @@ function readSource(req: CheckRequestView, facts: RequestFacts): void {
   facts.sourceKey = source.key;
 }
 
-function stripQuery(path: string): string {
+/** The path of a request target, without its query or fragment. */
+export function stripQuery(path: string): string {
   const query = path.indexOf("?");
   const fragment = path.indexOf("#");
   const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);

@@ -81,19 +81,21 @@ describe("authz listener: HTTP/2 connections", () => {
     }
   });
 
-  it("serves HTTP/1.1 on the same port: 404 until a handler is plugged in", async () => {
-    const res = await fetch(`http://${t.authzAddress}/authz/forward`);
-    expect(res.status).toBe(404);
+  it("serves HTTP/1.1 forward auth on the same port, and 404 elsewhere", async () => {
+    const forward = await fetch(`http://${t.authzAddress}/authz/forward`);
+    expect(forward.status).toBe(401);
+    expect((await forward.json()).error.code).toBe("missing_key");
+    expect((await fetch(`http://${t.authzAddress}/`)).status).toBe(404);
   });
 
-  it("answers a plain (non-gRPC) HTTP/2 request with 415", async () => {
+  it("answers a plain (non-gRPC) HTTP/2 request on an unknown path with 404", async () => {
     const status = await new Promise<number>((resolve) => {
       const req = session.request({ ":method": "GET", ":path": "/" });
       req.on("response", (h) => resolve(Number(h[":status"])));
       req.resume();
       req.end();
     });
-    expect(status).toBe(415);
+    expect(status).toBe(404);
   });
 
   it("drops a connection whose preface goes wrong after 'PRI ', and keeps serving others", async () => {

@@ -19,11 +19,11 @@ import { startTestApp, type TestApp } from "../helpers/test-app.js";
 const run = promisify(execFile);
 const BUF = join(process.cwd(), "node_modules", ".bin", "buf");
 
-/** `keyward_checks_total` by outcome, from the admin listener's /metrics. */
+/** `keyward_checks_total` of gRPC Checks by outcome, from the admin listener's /metrics. */
 async function checkOutcomes(t: TestApp): Promise<Record<string, number>> {
   const text = await (await fetch(`${t.adminUrl}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^keyward_checks_total\{outcome="([^"]+)"\} (\d+)/gm))
+  for (const m of text.matchAll(/^keyward_checks_total\{outcome="([^"]+)",protocol="grpc"\} (\d+)/gm))
     out[m[1] as string] = Number(m[2]);
   return out;
 }

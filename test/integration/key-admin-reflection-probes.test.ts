@@ -151,7 +151,7 @@ describe("HTTP probes on the admin listener", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toContain("# TYPE keyward_checks_total counter");
-    expect(text).toMatch(/^keyward_checks_total\{outcome="allow"\} [1-9]/m);
+    expect(text).toMatch(/^keyward_checks_total\{outcome="allow",protocol="grpc"\} [1-9]/m);
     expect(text).toMatch(/^keyward_admin_calls_total\{method="ListKeys",code="ok"\} [1-9]/m);
   });
 

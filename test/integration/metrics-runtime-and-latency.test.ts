@@ -55,10 +55,16 @@ describe("/metrics", () => {
       .split("\n")
       .filter((l) => l.startsWith("keyward_check"))
       .join("\n");
-    expect(sample(text, 'keyward_check_duration_seconds_count{outcome="allow"}'), text).toBe(5);
-    expect(sample(text, 'keyward_check_duration_seconds_count{outcome="missing_key"}')).toBe(3);
-    expect(sample(text, 'keyward_checks_total{outcome="allow"}')).toBe(5);
-    expect(sample(text, 'keyward_check_duration_seconds_bucket{le="+Inf",outcome="allow"}')).toBe(5);
+    expect(sample(text, 'keyward_check_duration_seconds_count{outcome="allow",protocol="grpc"}'), text).toBe(
+      5,
+    );
+    expect(sample(text, 'keyward_check_duration_seconds_count{outcome="missing_key",protocol="grpc"}')).toBe(
+      3,
+    );
+    expect(sample(text, 'keyward_checks_total{outcome="allow",protocol="grpc"}')).toBe(5);
+    expect(
+      sample(text, 'keyward_check_duration_seconds_bucket{le="+Inf",outcome="allow",protocol="grpc"}'),
+    ).toBe(5);
   });
 
   it("counts admin-key lookups apart from the Check path's", async () => {

@@ -51,7 +51,7 @@ export function checkMethod(deps: CheckMethodDeps): GrpcMethod {
     };
     const fail = (err: unknown) => {
       clearTimeout(deadline);
-      deps.metrics.checkErrors.inc();
+      deps.metrics.checkErrors.inc({ protocol: "grpc" });
       deps.logger.error({ err }, "check failed");
       answerStatus(stream, GrpcStatus.UNAVAILABLE, "authorization backend unavailable");
     };

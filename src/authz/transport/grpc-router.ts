@@ -20,11 +20,11 @@ export type GrpcMethod = (
  * of every test on its way.
  */
 export function grpcRouter(methods: ReadonlyMap<string, GrpcMethod>, other?: StreamHandler): StreamHandler {
-  return (stream, headers) => {
+  return (stream, headers, rawHeaders) => {
     const contentType = headers["content-type"];
     const subtype = contentType === "application/grpc" ? "" : grpcContentSubtype(contentType);
     if (subtype === undefined) {
-      if (other) other(stream, headers);
+      if (other) other(stream, headers, rawHeaders);
       else refuseNonGrpc(stream);
       return;
     }

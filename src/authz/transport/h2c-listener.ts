@@ -4,8 +4,15 @@ import type { ConnectionLimits, ListenAddress } from "../../config.js";
 import type { ConnectionHandler } from "./http1-connections.js";
 import { AUTHZ_HTTP2_SETTINGS, CONNECTION_WINDOW_BYTES, KEEPALIVE } from "./http2-settings.js";
 
-/** Receives every HTTP/2 stream of every h2c connection. */
-export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+/**
+ * Receives every HTTP/2 stream of every h2c connection, with its headers as Node merged them and as they
+ * arrived (names and values in turn, repeats kept: Node drops a repeated `authorization`).
+ */
+export type StreamHandler = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  rawHeaders?: string[],
+) => void;
 
 /** What the port serves: h2c streams, and a handler for connections that speak anything else. */
 export interface H2cListenerOptions {
@@ -41,12 +48,19 @@ const DECISIVE_BYTES = 4;
  */
 export async function listenH2c(options: H2cListenerOptions): Promise<H2cListener> {
   const h2 = http2.createServer(AUTHZ_HTTP2_SETTINGS);
-  h2.on("stream", (stream, headers) => {
+  const onStream = (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    _flags: number,
+    rawHeaders: string[],
+  ) => {
     // A peer's RST_STREAM with an error code destroys the stream with an error; unheard, it would end the
     // process. The stream is gone either way, and a late answer finds it closed.
     stream.on("error", ignore);
-    options.onStream(stream, headers);
-  });
+    options.onStream(stream, headers, rawHeaders);
+  };
+  // Node passes the raw header list as a fourth argument its type declarations leave out.
+  h2.on("stream", onStream as (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);

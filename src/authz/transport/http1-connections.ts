@@ -11,9 +11,15 @@ export interface ConnectionHandler {
   close(graceMs: number): Promise<void>;
 }
 
+/**
+ * Request headers past this are refused (431) unread: the same bound as an h2c stream's header list, room
+ * for a browser's cookies on a forward-auth request.
+ */
+export const MAX_HTTP1_HEADER_BYTES = 64 * 1024;
+
 /** Serves `listener` (a plain Node HTTP/1.1 request listener) on the connections handed over. */
 export function httpConnections(listener: http.RequestListener): ConnectionHandler {
-  const server = http.createServer(listener);
+  const server = http.createServer({ maxHeaderSize: MAX_HTTP1_HEADER_BYTES }, listener);
   const sockets = new Set<net.Socket>();
   return {
     accept(socket) {
