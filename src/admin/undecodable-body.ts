@@ -16,7 +16,7 @@ const ENVELOPED_PROTO = /^application\/grpc(-web)?(\+proto)?(;|$)/i;
 const COMPRESSIONS = [compressionGzip, compressionBrotli];
 
 /** What a caller is told: the decoder's own words (offsets, wire types) describe its internals. */
-export const UNDECODABLE = "the request message cannot be decoded";
+export const UNDECODABLE_MESSAGE = "the request message cannot be decoded";
 
 /**
  * Makes the router's unary handlers answer INVALID_ARGUMENT to a binary request message protobuf cannot
@@ -50,7 +50,7 @@ function checked(handler: UniversalHandler, readMaxBytes: number): UniversalHand
       ? await envelopes(bytes, req.header.get("grpc-encoding"), readMaxBytes)
       : await decompressed(bytes, req.header.get("content-encoding"), readMaxBytes);
     if (messages?.some((message) => !decodes(handler.method.input, message))) {
-      return protocolErrorResponse(type, new ConnectError(UNDECODABLE, Code.InvalidArgument));
+      return protocolErrorResponse(type, new ConnectError(UNDECODABLE_MESSAGE, Code.InvalidArgument));
     }
     return handler({ ...req, body: createAsyncIterable([bytes]) });
   };

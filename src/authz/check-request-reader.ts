@@ -1,6 +1,6 @@
 import { isAscii } from "node:buffer";
 import { CheckRequestView, type RawHeader } from "./check-request-view.js";
-import { UNDECODABLE, WireReader } from "./wire-reader.js";
+import { MALFORMED_WIRE, WireReader } from "./wire-reader.js";
 
 /**
  * Reads the fields of an Envoy `CheckRequest` that a decision needs, straight from its wire bytes, instead of
@@ -51,7 +51,7 @@ export function readCheckRequest(bytes: Buffer): CheckRequestView | undefined {
       }
     }
   } catch (err) {
-    if (err === UNDECODABLE) return undefined;
+    if (err === MALFORMED_WIRE) return undefined;
     throw err;
   }
   return view;

@@ -10,13 +10,13 @@ const FIXED32 = 5;
  * Thrown, without a stack, when the bytes do not follow the wire format; the reader built on this cursor
  * catches it and reports the request undecodable.
  */
-export const UNDECODABLE = Object.freeze({ undecodable: true });
+export const MALFORMED_WIRE = Object.freeze({ undecodable: true });
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * A cursor over protobuf wire format. Every read is bounded by the end of the message it is in; anything
- * that does not fit throws UNDECODABLE.
+ * that does not fit throws MALFORMED_WIRE.
  */
 export class WireReader {
   pos = 0;
@@ -42,16 +42,16 @@ export class WireReader {
       const tag = this.varint32(end);
       const field = tag >>> 3;
       const type = tag & 7;
-      if (field === 0) throw UNDECODABLE;
+      if (field === 0) throw MALFORMED_WIRE;
       if (type === LENGTH) {
         this.field = field;
         this.fieldEnd = this.lengthEnd(end);
         return true;
       }
-      if (lengthOnly.has(field)) throw UNDECODABLE;
+      if (lengthOnly.has(field)) throw MALFORMED_WIRE;
       this.skip(type, end);
     }
-    if (this.pos !== end) throw UNDECODABLE;
+    if (this.pos !== end) throw MALFORMED_WIRE;
     return false;
   }
 
@@ -63,7 +63,7 @@ export class WireReader {
     this.keyStart = this.keyEnd = this.valueStart = this.valueEnd = this.pos;
     while (this.pos < end) {
       const tag = this.varint32(end);
-      if ((tag & 7) !== LENGTH) throw UNDECODABLE;
+      if ((tag & 7) !== LENGTH) throw MALFORMED_WIRE;
       const fieldEnd = this.lengthEnd(end);
       if (tag >>> 3 === 1) {
         this.keyStart = this.pos;
@@ -72,11 +72,11 @@ export class WireReader {
         this.valueStart = this.pos;
         this.valueEnd = fieldEnd;
       } else {
-        throw UNDECODABLE;
+        throw MALFORMED_WIRE;
       }
       this.pos = fieldEnd;
     }
-    if (this.pos !== end) throw UNDECODABLE;
+    if (this.pos !== end) throw MALFORMED_WIRE;
   }
 
   /** A string field's text: strict UTF-8, a leading BOM dropped, as a full decode reads it. */
@@ -85,7 +85,7 @@ export class WireReader {
     try {
       return utf8.decode(this.bytes.subarray(start, end));
     } catch {
-      throw UNDECODABLE;
+      throw MALFORMED_WIRE;
     }
   }
 
@@ -95,7 +95,7 @@ export class WireReader {
   }
 
   validate(start: number, end: number): void {
-    if (!isUtf8(this.bytes.subarray(start, end))) throw UNDECODABLE;
+    if (!isUtf8(this.bytes.subarray(start, end))) throw MALFORMED_WIRE;
   }
 
   isAscii(start: number, end: number): boolean {
@@ -108,7 +108,7 @@ export class WireReader {
   private lengthEnd(end: number): number {
     const length = this.varint32(end);
     const fieldEnd = this.pos + length;
-    if (fieldEnd > end) throw UNDECODABLE;
+    if (fieldEnd > end) throw MALFORMED_WIRE;
     return fieldEnd;
   }
 
@@ -117,22 +117,22 @@ export class WireReader {
     const bytes = this.bytes;
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= end) throw UNDECODABLE;
+      if (this.pos >= end) throw MALFORMED_WIRE;
       const b = bytes[this.pos++] as number;
       value += (b & 0x7f) * 2 ** shift;
       if (b < 0x80) {
-        if (value > 0xffffffff) throw UNDECODABLE;
+        if (value > 0xffffffff) throw MALFORMED_WIRE;
         return value;
       }
     }
-    throw UNDECODABLE;
+    throw MALFORMED_WIRE;
   }
 
   private skip(type: number, end: number): void {
     switch (type) {
       case VARINT:
         for (let n = 0; ; n++) {
-          if (n === 10 || this.pos >= end) throw UNDECODABLE;
+          if (n === 10 || this.pos >= end) throw MALFORMED_WIRE;
           if ((this.bytes[this.pos++] as number) < 0x80) return;
         }
       case FIXED64:
@@ -142,8 +142,8 @@ export class WireReader {
         this.pos += 4;
         break;
       default:
-        throw UNDECODABLE;
+        throw MALFORMED_WIRE;
     }
-    if (this.pos > end) throw UNDECODABLE;
+    if (this.pos > end) throw MALFORMED_WIRE;
   }
 }

@@ -1,4 +1,5 @@
 import type { RequestFacts } from "../../../src/authz/request-facts.js";
+import { NO_REQUIREMENTS } from "../../../src/authz/route-settings.js";
 import { type VerifiedKey, verifiedKey } from "../../../src/authz/verified-key.js";
 import { parseAddress } from "../../../src/keys/cidr.js";
 import type { KeyRecord } from "../../../src/keys/key-record.js";
@@ -55,7 +56,7 @@ export function requestFactsFor(overrides: Partial<RequestFacts> = {}): RequestF
     path: "/",
     companySelector: null,
     routeCompany: undefined,
-    route: { scopes: [], companyFrom: null, environment: null },
+    route: NO_REQUIREMENTS,
     requestId: "req-1",
   };
   return { ...clean, ...overrides };
