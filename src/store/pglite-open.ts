@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PrefilledMemoryFS } from "./pglite-memory-fs.js";
 import { loadTemplate, pgliteStartParams } from "./pglite-template.js";
-import { extractTar } from "./tar.js";
+import { extractTar, readTar } from "./tar.js";
 
 /** The file whose presence makes a directory a PostgreSQL data dir. */
 const VERSION_FILE = "PG_VERSION";
@@ -22,11 +23,8 @@ export async function openPGlite(dataDir: string | null): Promise<OpenedPGlite> 
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
   if (dataDir === null) {
     const template = await loadTemplate();
-    const loadDataDir = template ? new Blob([template as Uint8Array<ArrayBuffer>]) : undefined;
-    return {
-      pglite: await PGlite.create({ startParams, ...(loadDataDir ? { loadDataDir } : {}) }),
-      created: true,
-    };
+    const fs = template ? new PrefilledMemoryFS(readTar(template)) : undefined;
+    return { pglite: await PGlite.create({ startParams, ...(fs ? { fs } : {}) }), created: true };
   }
   const created = !existsSync(join(dataDir, VERSION_FILE));
   if (created) {
