@@ -47,3 +47,36 @@ export function rate(value: number | undefined): string {
 export function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`;
 }
+
+/** The columns of a table of measurements, one row per target (see `measurementRow`). */
+export const MEASUREMENT_COLUMNS = [
+  "target",
+  "req/s",
+  "cpu µs/req",
+  "mean ms",
+  "p50 ms",
+  "p90 ms",
+  "p99 ms",
+  "p99.9 ms",
+  "max ms",
+];
+
+/** One target's row under MEASUREMENT_COLUMNS. */
+export function measurementRow(m: {
+  target: string;
+  reqPerSec: number;
+  cpuUsPerRequest: number;
+  latency: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number } | null;
+}): string[] {
+  return [
+    m.target,
+    rate(m.reqPerSec),
+    m.cpuUsPerRequest.toFixed(1),
+    ms(m.latency?.mean),
+    ms(m.latency?.p50),
+    ms(m.latency?.p90),
+    ms(m.latency?.p99),
+    ms(m.latency?.p999),
+    ms(m.latency?.max),
+  ];
+}

@@ -1,6 +1,6 @@
 import { BENCH_ROUTE } from "../check-request.js";
 import { type Measurement, measure, roundUp, warmUp } from "../measure.js";
-import { ms, rate, ratio } from "../report.js";
+import { MEASUREMENT_COLUMNS, measurementRow, ratio } from "../report.js";
 import type { Scenario, Target } from "../scenario.js";
 
 /** Forward auth beside Check at the same concurrency, kept for the summary. */
@@ -72,17 +72,8 @@ export const forwardAuth: Scenario = {
         ["forward", `--h1 -c ${inFlight} -m 1`],
         ["rounds", `${settings.maxRounds} alternating, best kept`],
       ],
-      columns: ["target", "req/s", "cpu µs/req", "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms"],
-      rows: [check, fwd].map((m) => [
-        m.target,
-        rate(m.reqPerSec),
-        m.cpuUsPerRequest.toFixed(1),
-        ms(m.latency?.mean),
-        ms(m.latency?.p50),
-        ms(m.latency?.p90),
-        ms(m.latency?.p99),
-        ms(m.latency?.max),
-      ]),
+      columns: MEASUREMENT_COLUMNS,
+      rows: [check, fwd].map(measurementRow),
       notes: [
         `forward/check: throughput ${ratio(fwd.reqPerSec, check.reqPerSec)}, p50 ${ratio(fwd.latency?.p50, check.latency?.p50)}, p99 ${ratio(fwd.latency?.p99, check.latency?.p99)}, cpu per request ${ratio(fwd.cpuUsPerRequest, check.cpuUsPerRequest)}`,
         "both decide the same key on the same route (scopes, company from the path) through the same pipeline; every answer is checked to be an allow from the protocol's own outcome counter",

@@ -1,5 +1,5 @@
 import { type Measurement, measure, roundUp, warmUp } from "../measure.js";
-import { ms, rate, ratio } from "../report.js";
+import { MEASUREMENT_COLUMNS, measurementRow, rate, ratio } from "../report.js";
 import type { Scenario } from "../scenario.js";
 
 /** The servers' flat-out figures, kept for the scenarios that follow. */
@@ -61,28 +61,8 @@ export const maxThroughput: Scenario = {
         ["warm-up", `${settings.warmupSec}s each`],
         ["rounds", `${settings.maxRounds} alternating, best kept`],
       ],
-      columns: [
-        "target",
-        "req/s",
-        "cpu µs/req",
-        "mean ms",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "max ms",
-      ],
-      rows: [bare, nul, nullDecode, keyward].map((m) => [
-        m.target,
-        rate(m.reqPerSec),
-        m.cpuUsPerRequest.toFixed(1),
-        ms(m.latency?.mean),
-        ms(m.latency?.p50),
-        ms(m.latency?.p90),
-        ms(m.latency?.p99),
-        ms(m.latency?.p999),
-        ms(m.latency?.max),
-      ]),
+      columns: MEASUREMENT_COLUMNS,
+      rows: [bare, nul, nullDecode, keyward].map(measurementRow),
       notes: [
         `keyward/bare (a node:http2 server answering an empty CheckResponse, no gRPC library): throughput ${ratio(keyward.reqPerSec, bare.reqPerSec)}, p50 ${ratio(keyward.latency?.p50, bare.latency?.p50)}, p99 ${ratio(keyward.latency?.p99, bare.latency?.p99)}, cpu per request ${ratio(keyward.cpuUsPerRequest, bare.cpuUsPerRequest)}`,
         `keyward/null: throughput ${ratio(keyward.reqPerSec, nul.reqPerSec)}, p50 ${ratio(keyward.latency?.p50, nul.latency?.p50)}, p99 ${ratio(keyward.latency?.p99, nul.latency?.p99)}`,

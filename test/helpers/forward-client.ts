@@ -1,12 +1,58 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { type CheckHarness, useCheckApp } from "./harness.js";
+import type { TestAppOptions } from "./test-app.js";
 
 /** What a forward-auth endpoint answered. */
 export interface ForwardReply {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+/** A suite's running app with a forward-auth client on each HTTP version (see `useForwardApp`). */
+export interface ForwardHarness extends CheckHarness {
+  /** HTTP/1.1 keep-alive, one connection. */
+  readonly h1: Http1Forward;
+  /** h2c, one session. */
+  readonly h2: H2cForward;
+}
+
+/** `useCheckApp` with forward-auth clients on the authz port, opened before the suite's tests. */
+export function useForwardApp(options: TestAppOptions = {}): ForwardHarness {
+  const h = useCheckApp(options);
+  let h1: Http1Forward | undefined;
+  let h2: H2cForward | undefined;
+  beforeAll(() => {
+    h1 = new Http1Forward(h.t.authzAddress);
+    h2 = new H2cForward(h.t.authzAddress);
+  });
+  afterAll(() => {
+    h1?.close();
+    h2?.close();
+  });
+  const opened = <T>(client: T | undefined): T => {
+    if (!client) throw new Error("a forward client is used before its suite started it");
+    return client;
+  };
+  return {
+    get t() {
+      return h.t;
+    },
+    get envoy() {
+      return h.envoy;
+    },
+    secrets: h.secrets,
+    mint: h.mint,
+    get h1() {
+      return opened(h1);
+    },
+    get h2() {
+      return opened(h2);
+    },
+  };
 }
 
 /** The denial body every error answer carries. */

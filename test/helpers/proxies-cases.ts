@@ -174,6 +174,23 @@ export function proxyContractCases(env: ProxiedKeyward, codeSeen: CodeSeen): voi
     expect(replies.some(({ reached }) => reached)).toBe(false);
   });
 
+  it("reads the method and URI the proxy saw, never ones the client claims in the proxy's headers", async () => {
+    const key = await mint({ companyId: "acme", scopes: ["candidates:read"] });
+    const claimed = companyPath("acme");
+    const { reply, reached } = await reaching(companyPath("globex"), {
+      headers: {
+        ...bearer(key.secret),
+        "x-original-uri": claimed,
+        "x-forwarded-uri": claimed,
+        "x-original-method": "GET",
+        "x-forwarded-method": "GET",
+      },
+    });
+    expect(reply.status).toBe(403);
+    expect(errorCode(reply)).toBe(codeSeen("company_forbidden"));
+    expect(reached).toBe(false);
+  });
+
   it("checks an IP allowlist against the client's address, never against one the client forged", async () => {
     const here = await mint({ companyId: "acme", ipAllowlist: [`${CLIENT_ADDRESS}/32`] });
     expect(

@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { H2cForward, Http1Forward } from "../helpers/forward-client.js";
-import { useCheckApp } from "../helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { useForwardApp } from "../helpers/forward-client.js";
 
 const COMPANY_PATH = "path:/v1/companies/{company}/**";
 const IDENTITY = ["x-keyward-key-id", "x-keyward-company-id", "x-keyward-scopes", "x-keyward-environment"];
 const ROUTE = `?scopes=candidates:read&company_from=${encodeURIComponent(COMPANY_PATH)}&environment=live`;
 
 describe("forward auth allow", () => {
-  const h = useCheckApp();
-  let h1: Http1Forward;
-  let h2: H2cForward;
-  beforeAll(() => {
-    h1 = new Http1Forward(h.t.authzAddress);
-    h2 = new H2cForward(h.t.authzAddress);
-  });
-  afterAll(() => {
-    h1.close();
-    h2.close();
-  });
+  const h = useForwardApp();
 
   it("answers 200 with an empty body and the four identity headers on /authz/forward (HTTP/1.1)", async () => {
     const { secret, id } = await h.mint({ companyId: "acme", scopes: ["candidates:read", "jobs:write"] });
-    const reply = await h1.request(`/authz/forward${ROUTE}`, {
+    const reply = await h.h1.request(`/authz/forward${ROUTE}`, {
       authorization: `Bearer ${secret}`,
       "x-forwarded-method": "GET",
       "x-forwarded-uri": "/v1/companies/acme/candidates?page=2",
@@ -38,7 +27,7 @@ describe("forward auth allow", () => {
 
   it("answers the same on /authz/nginx with X-Original-URI, over h2c", async () => {
     const { secret, id } = await h.mint({ companyId: "acme", scopes: ["candidates:read"] });
-    const reply = await h2.request(`/authz/nginx${ROUTE}`, {
+    const reply = await h.h2.request(`/authz/nginx${ROUTE}`, {
       "x-api-key": secret,
       "x-original-method": "POST",
       "x-original-uri": "/v1/companies/acme/candidates",
@@ -51,7 +40,7 @@ describe("forward auth allow", () => {
 
   it("always sends all four identity headers, an empty scopes header for a key with none", async () => {
     const { secret } = await h.mint({ companyId: "acme" });
-    const reply = await h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
+    const reply = await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
     expect(reply.status).toBe(200);
     for (const name of IDENTITY) expect(Object.keys(reply.headers), name).toContain(name);
     expect(reply.headers["x-keyward-scopes"]).toBe("");
@@ -60,7 +49,7 @@ describe("forward auth allow", () => {
   it("accepts any method for the auth request itself", async () => {
     const { secret } = await h.mint({ companyId: "acme" });
     for (const method of ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
-      const reply = await h1.request("/authz/forward", { authorization: `Bearer ${secret}` }, method);
+      const reply = await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` }, method);
       expect(reply.status, method).toBe(200);
     }
   });
@@ -70,7 +59,7 @@ describe("forward auth allow", () => {
       companyId: "acme",
       rateLimit: { requests: 10, windowMs: 60_000, burst: 0 },
     });
-    const reply = await h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
+    const reply = await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
     expect(reply.status).toBe(200);
     expect(reply.headers["ratelimit-policy"]).toBe('"key";q=10;w=60');
     expect(reply.headers["x-ratelimit-limit"]).toBe("10");
@@ -79,7 +68,7 @@ describe("forward auth allow", () => {
 
   it("ignores x-keyward-* headers the client forged", async () => {
     const { secret, id } = await h.mint({ companyId: "acme", scopes: ["a:read"] });
-    const reply = await h1.request("/authz/forward", {
+    const reply = await h.h1.request("/authz/forward", {
       authorization: `Bearer ${secret}`,
       "x-keyward-key-id": "key_forged",
       "x-keyward-company-id": "globex",
@@ -95,7 +84,7 @@ describe("forward auth allow", () => {
   });
 
   it("answers an unknown path with a 404 JSON error on both HTTP versions", async () => {
-    for (const reply of [await h1.request("/authz/other"), await h2.request("/")]) {
+    for (const reply of [await h.h1.request("/authz/other"), await h.h2.request("/")]) {
       expect(reply.status).toBe(404);
       expect(reply.headers["content-type"]).toBe("application/json");
       expect(JSON.parse(reply.body).error.code).toBe("not_found");

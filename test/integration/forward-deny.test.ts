@@ -1,13 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { wellFormedKey } from "../helpers/envoy-client.js";
-import {
-  errorOf,
-  type ForwardReply,
-  H2cForward,
-  Http1Forward,
-  rawH2cBody,
-} from "../helpers/forward-client.js";
-import { useCheckApp } from "../helpers/harness.js";
+import { errorOf, type ForwardReply, rawH2cBody, useForwardApp } from "../helpers/forward-client.js";
 
 const COMPANY_PATH = encodeURIComponent("path:/v1/companies/{company}/**");
 const IDENTITY = ["x-keyward-key-id", "x-keyward-company-id", "x-keyward-scopes", "x-keyward-environment"];
@@ -22,26 +15,16 @@ function expectDenied(reply: ForwardReply, status: number, code: string): void {
 }
 
 describe("forward auth denials", () => {
-  const h = useCheckApp();
-  let h1: Http1Forward;
-  let h2: H2cForward;
-  beforeAll(() => {
-    h1 = new Http1Forward(h.t.authzAddress);
-    h2 = new H2cForward(h.t.authzAddress);
-  });
-  afterAll(() => {
-    h1.close();
-    h2.close();
-  });
+  const h = useForwardApp();
 
   it("answers no key with 401 missing_key and a bare Bearer challenge", async () => {
-    const reply = await h1.request("/authz/forward");
+    const reply = await h.h1.request("/authz/forward");
     expectDenied(reply, 401, "missing_key");
     expect(reply.headers["www-authenticate"]).toBe('Bearer realm="keyward"');
   });
 
   it("answers an unknown key with 401 invalid_key and an invalid_token challenge", async () => {
-    const reply = await h2.request("/authz/forward", { authorization: `Bearer ${wellFormedKey()}` });
+    const reply = await h.h2.request("/authz/forward", { authorization: `Bearer ${wellFormedKey()}` });
     expectDenied(reply, 401, "invalid_key");
     expect(reply.headers["www-authenticate"]).toContain('error="invalid_token"');
   });
@@ -49,7 +32,7 @@ describe("forward auth denials", () => {
   it("refuses two authorization headers as malformed on HTTP/1.1 and on h2c", async () => {
     const { secret } = await h.mint({ companyId: "acme" });
     const other = (await h.mint({ companyId: "globex" })).secret;
-    const reply = await h1.request("/authz/forward", [
+    const reply = await h.h1.request("/authz/forward", [
       ["authorization", `Bearer ${secret}`],
       ["authorization", `Bearer ${other}`],
     ]);
@@ -63,13 +46,13 @@ describe("forward auth denials", () => {
       ["authorization", `Bearer ${other}`],
     ]);
     expect(JSON.parse(body).error.code).toBe("malformed_key");
-    const same = await h2.request("/authz/forward", { "x-api-key": [secret, other] });
+    const same = await h.h2.request("/authz/forward", { "x-api-key": [secret, other] });
     expectDenied(same, 401, "malformed_key");
   });
 
   it("answers a missing scope with 403 insufficient_scope naming the route's scopes", async () => {
     const { secret } = await h.mint({ companyId: "acme", scopes: ["candidates:read"] });
-    const reply = await h1.request("/authz/forward?scopes=candidates:read+candidates:write", {
+    const reply = await h.h1.request("/authz/forward?scopes=candidates:read+candidates:write", {
       authorization: `Bearer ${secret}`,
     });
     expectDenied(reply, 403, "insufficient_scope");
@@ -79,14 +62,16 @@ describe("forward auth denials", () => {
 
   it("answers a route of the other environment with 403 environment_mismatch", async () => {
     const { secret } = await h.mint({ companyId: "acme", environment: "test" });
-    const reply = await h1.request("/authz/forward?environment=live", { authorization: `Bearer ${secret}` });
+    const reply = await h.h1.request("/authz/forward?environment=live", {
+      authorization: `Bearer ${secret}`,
+    });
     expectDenied(reply, 403, "environment_mismatch");
   });
 
   it("keeps a key to its company by the original path, and refuses tricks in that path", async () => {
     const { secret } = await h.mint({ companyId: "acme" });
     const ask = (uri: string) =>
-      h1.request(`/authz/forward?company_from=${COMPANY_PATH}`, {
+      h.h1.request(`/authz/forward?company_from=${COMPANY_PATH}`, {
         authorization: `Bearer ${secret}`,
         "x-forwarded-uri": uri,
       });
@@ -94,7 +79,7 @@ describe("forward auth denials", () => {
     expectDenied(await ask("/v1/companies/globex/jobs"), 403, "company_forbidden");
     expectDenied(await ask("/v1/companies/acme/../globex/jobs"), 403, "company_required");
     expectDenied(await ask("/v1/companies/acme%2f..%2fglobex/jobs"), 403, "company_required");
-    const nginx = await h1.request(`/authz/nginx?company_from=${COMPANY_PATH}`, {
+    const nginx = await h.h1.request(`/authz/nginx?company_from=${COMPANY_PATH}`, {
       authorization: `Bearer ${secret}`,
       "x-original-uri": "/v1/companies/globex/jobs",
     });
@@ -107,8 +92,8 @@ describe("forward auth denials", () => {
       companyId: "acme",
       rateLimit: { requests: 1, windowMs: 60_000, burst: 0 },
     });
-    expect((await h1.request("/authz/forward", { authorization: `Bearer ${secret}` })).status).toBe(200);
-    const reply = await h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
+    expect((await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` })).status).toBe(200);
+    const reply = await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
     expectDenied(reply, 429, "rate_limited");
     expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
     expect(reply.headers["x-ratelimit-remaining"]).toBe("0");
@@ -120,12 +105,12 @@ describe("forward auth denials", () => {
       companyId: "acme",
       rateLimit: { requests: 1, windowMs: 60_000, burst: 0 },
     });
-    expect((await h1.request("/authz/nginx", { authorization: `Bearer ${secret}` })).status).toBe(200);
-    const reply = await h1.request("/authz/nginx", { authorization: `Bearer ${secret}` });
+    expect((await h.h1.request("/authz/nginx", { authorization: `Bearer ${secret}` })).status).toBe(200);
+    const reply = await h.h1.request("/authz/nginx", { authorization: `Bearer ${secret}` });
     expectDenied(reply, 403, "rate_limited");
     expect(reply.headers["x-keyward-status"]).toBe("429");
     expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
-    const unauthenticated = await h1.request("/authz/nginx");
+    const unauthenticated = await h.h1.request("/authz/nginx");
     expectDenied(unauthenticated, 401, "missing_key");
     expect(unauthenticated.headers["x-keyward-status"]).toBe("401");
   });

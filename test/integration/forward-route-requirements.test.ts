@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { leakedSecrets } from "../helpers/envoy-client.js";
-import { errorOf, H2cForward, Http1Forward } from "../helpers/forward-client.js";
-import { useCheckApp } from "../helpers/harness.js";
+import { errorOf, Http1Forward, useForwardApp } from "../helpers/forward-client.js";
 
 const COMPANY_PATH = encodeURIComponent("path:/v1/companies/{company}/**");
 
 describe("forward auth route requirements from the auth URL", () => {
-  const h = useCheckApp();
-  let h1: Http1Forward;
-  let h2: H2cForward;
+  const h = useForwardApp();
   let secret: string;
   beforeAll(async () => {
-    h1 = new Http1Forward(h.t.authzAddress);
-    h2 = new H2cForward(h.t.authzAddress);
     secret = (await h.mint({ companyId: "acme", scopes: ["jobs:read", "jobs:write"] })).secret;
   });
-  afterAll(() => {
-    h1.close();
-    h2.close();
-  });
   const ask = (target: string, headers: Record<string, string> = {}) =>
-    h1.request(target, { authorization: `Bearer ${secret}`, ...headers });
+    h.h1.request(target, { authorization: `Bearer ${secret}`, ...headers });
 
   it("reads scopes, company_from and environment from the query, with either space encoding", async () => {
     expect((await ask("/authz/forward?scopes=jobs:read+jobs:write")).status).toBe(200);
@@ -40,7 +31,7 @@ describe("forward auth route requirements from the auth URL", () => {
     ["a path template without {company}", `/authz/forward?company_from=${encodeURIComponent("path:/v1/**")}`],
     ["a setting past its length cap", `/authz/forward?environment=${"l".repeat(100)}`],
   ])("answers %s with 403 unsupported_request, the key valid or not", async (_case, target) => {
-    for (const reply of [await ask(target), await h2.request(target)]) {
+    for (const reply of [await ask(target), await h.h2.request(target)]) {
       expect(reply.status, reply.body).toBe(403);
       expect(errorOf(reply).code).toBe("unsupported_request");
       expect(errorOf(reply).message).toContain("auth URL");
@@ -87,13 +78,16 @@ describe("forward auth route requirements from the auth URL", () => {
       expect([200, 403]).toContain(reply.status);
       replies.push(reply.body, JSON.stringify(reply.headers));
     }
-    const hugeKey = await h1.request("/authz/forward", { authorization: `Bearer ${"k".repeat(10_000)}` });
+    const hugeKey = await h.h1.request("/authz/forward", { authorization: `Bearer ${"k".repeat(10_000)}` });
     expect(hugeKey.status).toBe(401);
     expect(errorOf(hugeKey).code).toBe("malformed_key");
-    const tooLarge = await new Http1Forward(h.t.authzAddress).request("/authz/forward", {
-      cookie: "c".repeat(70 * 1024),
-    });
-    expect(tooLarge.status).toBe(431);
+    const other = new Http1Forward(h.t.authzAddress);
+    try {
+      const tooLarge = await other.request("/authz/forward", { cookie: "c".repeat(70 * 1024) });
+      expect(tooLarge.status).toBe(431);
+    } finally {
+      other.close();
+    }
     // Still serving, on the same kept-alive connection.
     expect((await ask("/authz/forward")).status).toBe(200);
     expect(leakedSecrets([secret], [...replies, ...h.t.logs])).toEqual([]);

@@ -1,24 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { wellFormedKey } from "../helpers/envoy-client.js";
-import { errorOf, Http1Forward } from "../helpers/forward-client.js";
-import { useCheckApp } from "../helpers/harness.js";
+import { errorOf, useForwardApp } from "../helpers/forward-client.js";
 import { readTraffic } from "../helpers/traffic-tables.js";
 
 const CLIENT = "203.0.113.7";
 
 describe("forward auth behind a trusted proxy (loopback, the default)", () => {
-  const h = useCheckApp({ env: { KEYWARD_UNKNOWN_KEY_LIMIT: "2/1h" } });
-  let h1: Http1Forward;
+  const h = useForwardApp({ env: { KEYWARD_UNKNOWN_KEY_LIMIT: "2/1h" } });
   let allowlisted: { secret: string; id: string };
   /** How many unknown keys of one client were looked up before its budget ran out. */
   let lookedUp = 0;
   beforeAll(async () => {
-    h1 = new Http1Forward(h.t.authzAddress);
     allowlisted = await h.mint({ companyId: "acme", ipAllowlist: [`${CLIENT}/32`] });
   });
-  afterAll(() => h1.close());
   const from = (headers: Record<string, string>) =>
-    h1.request("/authz/forward", { authorization: `Bearer ${allowlisted.secret}`, ...headers });
+    h.h1.request("/authz/forward", { authorization: `Bearer ${allowlisted.secret}`, ...headers });
 
   it("judges the allowlist by the right-most X-Forwarded-For hop that is not a trusted proxy", async () => {
     expect((await from({ "x-forwarded-for": `198.51.100.1, ${CLIENT}` })).status).toBe(200);
@@ -38,7 +34,7 @@ describe("forward auth behind a trusted proxy (loopback, the default)", () => {
 
   it("charges the unknown-key budget to the resolved client, not to the proxy", async () => {
     const unknown = (client: string) =>
-      h1.request("/authz/forward", {
+      h.h1.request("/authz/forward", {
         authorization: `Bearer ${wellFormedKey()}`,
         "x-forwarded-for": client,
       });
@@ -61,7 +57,7 @@ describe("forward auth behind a trusted proxy (loopback, the default)", () => {
 
   it("records usage and the auth audit with the original method, path and client address", async () => {
     const { secret, id } = await h.mint({ companyId: "acme" });
-    const reply = await h1.request("/authz/nginx", {
+    const reply = await h.h1.request("/authz/nginx", {
       authorization: `Bearer ${secret}`,
       "x-original-method": "DELETE",
       "x-original-uri": "/v1/jobs/7?force=1",
@@ -79,7 +75,7 @@ describe("forward auth behind a trusted proxy (loopback, the default)", () => {
 
   it("counts decisions and their latency under protocol http, apart from Check's grpc", async () => {
     const { secret } = await h.mint({ companyId: "acme" });
-    for (let i = 0; i < 3; i++) await h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
+    for (let i = 0; i < 3; i++) await h.h1.request("/authz/forward", { authorization: `Bearer ${secret}` });
     await h.envoy.check({ headers: { authorization: `Bearer ${secret}` } });
     const text = await (await fetch(`${h.t.adminUrl}/metrics`)).text();
     const sample = (name: string) =>
@@ -99,16 +95,11 @@ describe("forward auth behind a trusted proxy (loopback, the default)", () => {
 });
 
 describe("forward auth when no proxy is trusted", () => {
-  const h = useCheckApp({ env: { KEYWARD_TRUSTED_PROXIES: "10.0.0.0/8" } });
-  let h1: Http1Forward;
-  beforeAll(() => {
-    h1 = new Http1Forward(h.t.authzAddress);
-  });
-  afterAll(() => h1.close());
+  const h = useForwardApp({ env: { KEYWARD_TRUSTED_PROXIES: "10.0.0.0/8" } });
 
   it("ignores X-Forwarded-For and X-Real-IP from an untrusted peer and judges the peer itself", async () => {
     const far = await h.mint({ companyId: "acme", ipAllowlist: [`${CLIENT}/32`] });
-    const spoofed = await h1.request("/authz/forward", {
+    const spoofed = await h.h1.request("/authz/forward", {
       authorization: `Bearer ${far.secret}`,
       "x-forwarded-for": CLIENT,
       "x-real-ip": CLIENT,
@@ -116,7 +107,7 @@ describe("forward auth when no proxy is trusted", () => {
     expect(spoofed.status).toBe(403);
     expect(errorOf(spoofed).code).toBe("ip_not_allowed");
     const local = await h.mint({ companyId: "acme", ipAllowlist: ["127.0.0.1/32"] });
-    const reply = await h1.request("/authz/forward", {
+    const reply = await h.h1.request("/authz/forward", {
       authorization: `Bearer ${local.secret}`,
       "x-forwarded-for": CLIENT,
     });

@@ -1,5 +1,5 @@
 import type { Verdict } from "../authorizer.js";
-import { type Deny, deny } from "../decision.js";
+import type { Deny } from "../decision.js";
 import { denial } from "../denial.js";
 import { IDENTITY_HEADERS } from "../identity-headers.js";
 import type { HeaderPair } from "../rate-limit-headers.js";
@@ -77,11 +77,6 @@ export const NOT_FOUND: ForwardAnswer = {
     },
   }),
 };
-
-/** A request too large to read is denied, not failed: a proxy treats an error as an outage. */
-export function tooLargeAnswer(endpoint: ForwardEndpoint): ForwardAnswer {
-  return denialAnswer(endpoint, deny("unsupported_request", { message: "The request is too large." }));
-}
 
 function addAll(headers: Record<string, string>, pairs: readonly HeaderPair[]): void {
   for (const [name, value] of pairs) headers[name] = value;
