@@ -30,7 +30,7 @@ export const forwardAuth: Scenario = {
     const query = new URLSearchParams(BENCH_ROUTE).toString();
     const inFlight = settings.clients * settings.streams;
     const forward: Target = {
-      name: "keyward forward (http/1.1)",
+      name: "keyward-forward-http1",
       url: `http://127.0.0.1:${authzPort}/authz/forward?${query}`,
       bodyFile: targets.keyward.bodyFile,
       adminPort: targets.keyward.adminPort,
@@ -55,7 +55,7 @@ export const forwardAuth: Scenario = {
     for (let round = 0; round < settings.maxRounds; round++) {
       const check = await measure(ctx, targets.keyward, { requests, expectedSec: requests / warm.check });
       const fwd = await measure(ctx, forward, { requests, expectedSec: requests / warm.forward });
-      rounds.push({ check: { ...check, target: "keyward check (grpc h2c)" }, forward: fwd });
+      rounds.push({ check: { ...check, target: "keyward-check-grpc" }, forward: fwd });
     }
     const best = (runs: Measurement[]) => runs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
     const figures: ForwardAuthFigures = {
