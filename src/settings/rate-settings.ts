@@ -22,7 +22,8 @@ export function unknownKeyLimitSetting(env: NodeJS.ProcessEnv): RateLimitSpec | 
   return { ...limit, burst: limit.requests };
 }
 
-function rate(name: string, text: string): { requests: number; windowMs: number } {
+/** `<requests>/<window>` (e.g. `100/1s`), the window at most a day; a ConfigError naming `name` otherwise. */
+export function rate(name: string, text: string): { requests: number; windowMs: number } {
   const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
   const requests = Number(match?.[1]);
   const windowMs = match ? parseDuration(match[2] as string) : undefined;
