@@ -1,5 +1,9 @@
 import type { ConnectError } from "@connectrpc/connect";
-import { createAsyncIterable, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import {
+  createAsyncIterable,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 
@@ -23,4 +27,9 @@ export function protocolErrorResponse(contentType: string, error: ConnectError):
     header: new Headers({ "content-type": "application/json" }),
     body: createAsyncIterable([errorToJsonBytes(error, {})]),
   };
+}
+
+/** Whether a request's body is still to be read (the Node adapter's form), so a check can read it first. */
+export function isByteStream(body: UniversalServerRequest["body"]): body is AsyncIterable<Uint8Array> {
+  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
 }

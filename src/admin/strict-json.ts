@@ -9,7 +9,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { invalidArgument } from "./errors.js";
 import { jsonFieldViolations } from "./json-fields.js";
-import { protocolErrorResponse } from "./protocol-error.js";
+import { isByteStream, protocolErrorResponse } from "./protocol-error.js";
 
 /** Connect's unary JSON content type (curl and scripts); the binary and enveloped forms have no field names. */
 const UNARY_JSON = /^application\/json(;|$)/i;
@@ -54,8 +54,4 @@ function strictJson(handler: UniversalHandler, readMaxBytes: number): UniversalH
     return handler({ ...req, body: createAsyncIterable([bytes]) });
   };
   return Object.assign(checked, handler);
-}
-
-function isByteStream(body: UniversalServerRequest["body"]): body is AsyncIterable<Uint8Array> {
-  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
 }

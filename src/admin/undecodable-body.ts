@@ -8,7 +8,7 @@ import {
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { protocolErrorResponse } from "./protocol-error.js";
+import { isByteStream, protocolErrorResponse } from "./protocol-error.js";
 
 /** Connect's unary binary form, and gRPC's and gRPC-Web's binary forms (enveloped messages). */
 const CONNECT_PROTO = /^application\/proto(;|$)/i;
@@ -101,8 +101,4 @@ async function decompressed(
   } catch {
     return undefined;
   }
-}
-
-function isByteStream(body: UniversalServerRequest["body"]): body is AsyncIterable<Uint8Array> {
-  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
 }

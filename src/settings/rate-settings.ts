@@ -22,7 +22,7 @@ export function unknownKeyLimitSetting(env: NodeJS.ProcessEnv): RateLimitSpec | 
   return { ...limit, burst: limit.requests };
 }
 
-/** `<requests>/<window>` (window at most a day), or a ConfigError naming the setting. */
+/** `<requests>/<window>` (e.g. `100/1s`), the window at most a day; a ConfigError naming `name` otherwise. */
 export function rate(name: string, text: string): { requests: number; windowMs: number } {
   const match = /^(\d{1,10})\/(.+)$/.exec(text.trim());
   const requests = Number(match?.[1]);

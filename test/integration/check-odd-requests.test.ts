@@ -226,8 +226,8 @@ describe("Check with odd requests", () => {
         path: `/v1/companies/${company}/candidates`,
         contextExtensions: { company_from: COMPANY_PATH },
       });
-      expect(res.status.code).not.toBe(0);
-      expect(["company_required", "company_forbidden"]).toContain(deniedBody(res).error.code);
+      // None of them is a company id, so the path names no company.
+      expectDenied(res, "company_required");
     });
 
     it.each(INJECTIONS)("denies %j as the company selector or company_from header", async (company) => {
@@ -334,7 +334,8 @@ describe("Check with odd requests", () => {
       const request = field(1, field(2, field(2, http)));
       const res = await checkBytes(t.authzAddress, request);
       expect(res.status.code).not.toBe(0);
-      expect(["malformed_key", "unsupported_request"]).toContain(deniedBody(res).error.code);
+      // The wire reader holds strings to strict UTF-8: the request is not one it can decide on.
+      expectDenied(res, "unsupported_request");
     });
   });
 
