@@ -42,6 +42,8 @@ export class App {
     const cleanups: Cleanup[] = [() => ctx.close()];
     try {
       stop?.throwIfAborted();
+      // Reads the GitHub scanning-keys file: an unusable one stops the start before anything listens.
+      const leaks = leakRoutes(ctx);
       ctx.traffic.start(1000);
       cleanups.unshift(() => ctx.traffic.stop());
       await ctx.events.start();
@@ -103,7 +105,7 @@ export class App {
           adminAuth: config.dev ? "dev" : "on",
           logger,
           console: consoleApp?.routes,
-          leaks: leakRoutes(ctx),
+          leaks,
           limits: config.connections,
         }),
       );

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
+import { ConfigError } from "../config.js";
 import type { Logger } from "../logger.js";
 
 /**
@@ -22,7 +23,8 @@ export class ScanningKeys {
     try {
       this.keys = parseScanningKeys(readFileSync(path, "utf8"));
     } catch (err) {
-      throw new Error(`KEYWARD_GITHUB_SCANNING_KEYS_FILE ${path}: ${(err as Error).message}`);
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new ConfigError(`KEYWARD_GITHUB_SCANNING_KEYS_FILE ${path} is unusable: ${reason}`);
     }
     this.stamp = "";
   }

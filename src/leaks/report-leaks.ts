@@ -28,6 +28,12 @@ export interface LeakDeps extends WriteDeps {
 /** What happened to one reported key. */
 type LeakOutcome = "revoked" | "flagged" | "unchanged";
 
+/** A reported key and what happened to it, as the log line lists them. */
+interface KeyOutcome {
+  keyId: string;
+  outcome: LeakOutcome;
+}
+
 /**
  * Acts on a batch of reported tokens: finds the keys among them by hash (one query for the batch), and
  * revokes or flags each per KEYWARD_LEAK_POLICY, with its audit events and webhooks, in one transaction whose
@@ -51,11 +57,15 @@ export async function reportLeaks(
     }
   });
   const ours = tokens.map(() => false);
+  if (byHash.size === 0) {
+    recordReport(deps, { reporter, ours, outcomes: [], sourceIp });
+    return ours;
+  }
   const audit: AuditFields = { actor: `leak-report:${reporter}`, sourceIp };
   const outcomes = await deps.database.transaction(async (tx) => {
     const hashes = [...byHash.keys()].map((hex) => Buffer.from(hex, "hex"));
     const keys = await tx.leaks.findByHashesForUpdate(hashes);
-    const done: { keyId: string; outcome: LeakOutcome }[] = [];
+    const done: KeyOutcome[] = [];
     for (const key of keys) {
       const indexes = byHash.get(Buffer.from(key.keyHash).toString("hex")) ?? [];
       for (const i of indexes) ours[i] = true;
@@ -70,16 +80,25 @@ export async function reportLeaks(
     }
     return done;
   });
+  recordReport(deps, { reporter, ours, outcomes, sourceIp });
+  return ours;
+}
+
+/** Counts the report's tokens by label, and logs it: key ids and outcomes, never a token. */
+function recordReport(
+  deps: LeakDeps,
+  report: { reporter: LeakReporter; ours: boolean[]; outcomes: KeyOutcome[]; sourceIp: string | null },
+): void {
+  const { reporter, ours, outcomes, sourceIp } = report;
   for (const label of ours) {
     deps.metrics.leakReports.inc({ reporter, label: label ? "true_positive" : "false_positive" });
   }
   deps.logger.info(
-    { reporter, reported: tokens.length, keys: outcomes, sourceIp },
-    "leak report: %d token(s), %d of them keys issued here",
-    tokens.length,
+    { reporter, reported: ours.length, keys: outcomes, sourceIp },
+    "leak report: %d token(s), %d key(s) issued here",
+    ours.length,
     outcomes.length,
   );
-  return ours;
 }
 
 async function applyLeak(

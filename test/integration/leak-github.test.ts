@@ -14,7 +14,7 @@ import {
   sendAlert,
 } from "../helpers/leak-reports.js";
 import { type ReplicaPair, startReplicaPair } from "../helpers/replicas.js";
-import { TEST_DATABASE } from "../helpers/test-app.js";
+import { startTestApp, TEST_DATABASE } from "../helpers/test-app.js";
 
 /**
  * GitHub secret scanning's partner alerts: signed with a P-256 key of the test's own, configured as the
@@ -224,5 +224,17 @@ describe("what the endpoint never does", () => {
     expect(logs).toContain("leak report");
     expect(logs).not.toContain(target.secret);
     expect(logs).not.toContain(target.secret.slice(8, 40));
+  });
+});
+
+describe("configuration", () => {
+  it("a scanning-keys file that cannot be used stops the start with one line naming the setting", async () => {
+    const missing = `${keysFile.dir}/missing.json`;
+    const err = await startTestApp({ env: { KEYWARD_GITHUB_SCANNING_KEYS_FILE: missing } }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.name).toBe("ConfigError");
+    expect(err?.message).toBe(`KEYWARD_GITHUB_SCANNING_KEYS_FILE ${missing} is unusable: ENOENT`);
   });
 });
