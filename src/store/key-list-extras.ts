@@ -1,4 +1,6 @@
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from "kysely";
+import type { Environment } from "../keys/format.js";
+import type { KeyStatus } from "../keys/key-record.js";
 import type { DatabaseSchema } from "./schema/index.js";
 
 const DAY_MS = 86_400_000;
@@ -14,7 +16,58 @@ export interface KeyListExtras {
   now: Date;
 }
 
+/** Filters for listing keys; undefined fields do not filter. */
+export interface KeyListFilter {
+  companyId?: string | undefined;
+  status?: KeyStatus | undefined;
+  environment?: Environment | undefined;
+  tag?: string | undefined;
+}
+
 type KeysQuery<O> = SelectQueryBuilder<DatabaseSchema, "keys", O>;
+
+/** Applies a listing's company, status, environment and tag filters to a query over `keys`. */
+export function filterKeys<O>(q: KeysQuery<O>, filter: KeyListFilter): KeysQuery<O> {
+  let out = q;
+  const company = filter.companyId;
+  if (company !== undefined) {
+    // Every key that may act for the company: its own, integration keys listing it, its members' tokens.
+    out = out.where((eb) =>
+      eb.or([
+        eb("company_id", "=", company),
+        eb("company_ids", "@>", sql<string[]>`array[${company}]::text[]`),
+        eb.and([
+          eb("kind", "=", "user"),
+          eb(
+            "user_id",
+            "in",
+            eb
+              .selectFrom("memberships")
+              .select("memberships.user_id")
+              .where("memberships.company_id", "=", company),
+          ),
+        ]),
+      ]),
+    );
+  }
+  if (filter.status) out = out.where("status", "=", filter.status);
+  if (filter.environment) out = out.where("environment", "=", filter.environment);
+  if (filter.tag) out = out.where("tags", "@>", sql<string[]>`array[${filter.tag}]::text[]`);
+  return out;
+}
+
+/** Counts, in one query, the active keys of `q` having each hygiene finding at `now`. */
+export async function countHygiene<O>(q: KeysQuery<O>, now: Date): Promise<Record<Hygiene, number>> {
+  const row = await q
+    .where("status", "=", "active")
+    .select((eb) =>
+      HYGIENE.map((h) => eb.fn.countAll<string>().filterWhere(hygieneCondition(h, now)(eb)).as(h)),
+    )
+    .executeTakeFirst();
+  const counts = {} as Record<Hygiene, number>;
+  for (const h of HYGIENE) counts[h] = Number((row as Record<string, unknown> | undefined)?.[h] ?? 0);
+  return counts;
+}
 
 /** Applies free-text and hygiene filters to a query over `keys`. */
 export function narrowKeys<O>(q: KeysQuery<O>, extras: KeyListExtras): KeysQuery<O> {

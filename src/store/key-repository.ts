@@ -3,7 +3,15 @@ import type { Environment } from "../keys/format.js";
 import type { KeyKind, KeyPatch, KeyRecord, KeyStatus, MemberGrant } from "../keys/key-record.js";
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
-import { type KeyListExtras, narrowKeys, withRecentUsage } from "./key-list-extras.js";
+import {
+  countHygiene,
+  filterKeys,
+  type Hygiene,
+  type KeyListExtras,
+  type KeyListFilter,
+  narrowKeys,
+  withRecentUsage,
+} from "./key-list-extras.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
 
 /** A key to store: its settings, its minted secret's stored form, and where it came from. */
@@ -16,13 +24,7 @@ export interface NewKey {
   rotatedFromKeyId?: string | null;
 }
 
-/** Filters for listing keys; undefined fields do not filter. */
-export interface KeyListFilter {
-  companyId?: string | undefined;
-  status?: KeyStatus | undefined;
-  environment?: Environment | undefined;
-  tag?: string | undefined;
-}
+export type { KeyListFilter } from "./key-list-extras.js";
 
 const DAY_MS = 86_400_000;
 
@@ -129,31 +131,7 @@ export class KeyRepository {
     limit: number,
     extras: KeyListExtras = { now: new Date() },
   ): Promise<KeyWithRecentUsage[]> {
-    let q = narrowKeys(this.db.selectFrom("keys").selectAll("keys"), extras);
-    const company = filter.companyId;
-    if (company !== undefined) {
-      // Every key that may act for the company: its own, integration keys listing it, its members' tokens.
-      q = q.where((eb) =>
-        eb.or([
-          eb("company_id", "=", company),
-          eb("company_ids", "@>", sql<string[]>`array[${company}]::text[]`),
-          eb.and([
-            eb("kind", "=", "user"),
-            eb(
-              "user_id",
-              "in",
-              eb
-                .selectFrom("memberships")
-                .select("memberships.user_id")
-                .where("memberships.company_id", "=", company),
-            ),
-          ]),
-        ]),
-      );
-    }
-    if (filter.status) q = q.where("status", "=", filter.status);
-    if (filter.environment) q = q.where("environment", "=", filter.environment);
-    if (filter.tag) q = q.where("tags", "@>", sql<string[]>`array[${filter.tag}]::text[]`);
+    let q = filterKeys(narrowKeys(this.db.selectFrom("keys").selectAll("keys"), extras), filter);
     if (after) {
       q = q.where((eb) =>
         eb.or([
@@ -172,6 +150,12 @@ export class KeyRepository {
       requests24h: Number(r.requests_recent ?? 0),
       denied24h: Number(r.denied_recent ?? 0),
     }));
+  }
+
+  /** How many keys matching `filter` and `extras` (its hygiene aside) have each hygiene finding. */
+  hygieneCounts(filter: KeyListFilter, extras: KeyListExtras): Promise<Record<Hygiene, number>> {
+    const q = filterKeys(narrowKeys(this.db.selectFrom("keys"), { ...extras, hygiene: undefined }), filter);
+    return countHygiene(q, extras.now);
   }
 }
 
