@@ -84,6 +84,21 @@ module.exports = {
       to: { path: layer(["cli", "app"]) },
     },
     {
+      name: "leak-endpoints-beside-admin",
+      comment:
+        "leaks/ serves the leak-report endpoints from the AppContext and the key write path; the app wires it in, never the other way round.",
+      severity: "error",
+      from: { path: "^src/leaks/" },
+      to: { path: layer(["cli", "app"]) },
+    },
+    {
+      name: "below-the-leak-endpoints",
+      comment: "Only the app wires the leak endpoints in: nothing below it may reach them.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(app\\.ts|leaks/)" },
+      to: { path: "^src/leaks/" },
+    },
+    {
       name: "config-does-not-import-the-cli",
       comment: "Settings are read by config.ts for every command; the CLI uses config, not the reverse.",
       severity: "error",

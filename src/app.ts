@@ -10,6 +10,7 @@ import { Authorization } from "./gen/envoy/service/auth/v3/external_auth_pb.js";
 import { Health } from "./gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "./gen/grpc/reflection/v1/reflection_pb.js";
 import { KeyAdminService } from "./gen/keyward/admin/v1/key_admin_pb.js";
+import { leakRoutes } from "./leaks/leak-routes.js";
 import { listenOrExplain } from "./listen-error.js";
 import { HealthState, ServingStatus } from "./rpc/health.js";
 import { ReflectionIndex } from "./rpc/reflection.js";
@@ -101,6 +102,7 @@ export class App {
           adminAuth: config.dev ? "dev" : "on",
           logger,
           console: consoleApp?.routes,
+          leaks: leakRoutes(ctx),
           limits: config.connections,
         }),
       );

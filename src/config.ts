@@ -62,6 +62,7 @@ export interface Config {
   consoleSessionTtlMs: number;
   webhooks: WebhookConfig;
   notify: NotifyConfig;
+  leaks: LeakConfig;
   /** One warning per `KEYWARD_*` variable set but not a setting (a misspelling is otherwise silently ignored). */
   unknownSettings: string[];
 }
@@ -90,6 +91,18 @@ export interface NotifyConfig {
   spikeFactor: number;
   /** …and at least this many requests in 5 minutes (KEYWARD_ALERT_SPIKE_MIN, default 1000). */
   spikeMinimum: number;
+}
+
+/** What leak reports do, and who may send them (see docs/leaked-keys.md). */
+export interface LeakConfig {
+  /** `revoke` (default): a reported key is revoked; `notify`: only flagged, and stays valid (KEYWARD_LEAK_POLICY). */
+  policy: "revoke" | "notify";
+  /** GitHub's secret-scanning public keys, JSON as GitHub serves them (KEYWARD_GITHUB_SCANNING_KEYS_FILE); null: POST /leaks/github is off. */
+  githubKeysFile: string | null;
+  /** The shared secret GitLab sends in `authorization` (KEYWARD_GITLAB_REVOCATION_TOKEN); null: the GitLab API is off. */
+  gitlabToken: string | null;
+  /** POST /leaks/revoke calls one source address may make (KEYWARD_LEAK_REVOKE_LIMIT, default 10/1m). */
+  selfRevokeLimit: RateLimitSpec;
 }
 
 /** A bad setting: the message is one line naming it. */
@@ -181,6 +194,7 @@ export function loadConfig(given: NodeJS.ProcessEnv, flags: ConfigFlags = {}): C
       spikeFactor: intSetting(env, "KEYWARD_ALERT_SPIKE_FACTOR", 10, 2, 1_000_000),
       spikeMinimum: intSetting(env, "KEYWARD_ALERT_SPIKE_MIN", 1000, 1, 1_000_000_000),
     },
+    leaks: leakConfig(env),
     console: consoleSetting(env),
     consoleSessionTtlMs: durationSetting(env, "KEYWARD_CONSOLE_SESSION_TTL", 12 * 3_600_000),
     connections: {
@@ -363,6 +377,28 @@ function booleanSetting(env: NodeJS.ProcessEnv, name: string): boolean {
   if (text === "" || text === "false") return false;
   if (text === "true") return true;
   throw new ConfigError(`${name} must be true or false`);
+}
+
+function leakConfig(env: NodeJS.ProcessEnv): LeakConfig {
+  const policy = env.KEYWARD_LEAK_POLICY?.trim() || "revoke";
+  if (policy !== "revoke" && policy !== "notify") {
+    throw new ConfigError('KEYWARD_LEAK_POLICY must be "revoke" or "notify"');
+  }
+  const keysFile = env.KEYWARD_GITHUB_SCANNING_KEYS_FILE?.trim();
+  const gitlabToken = env.KEYWARD_GITLAB_REVOCATION_TOKEN;
+  // Whoever holds it may report keys as leaked in GitLab's name: it must not be guessable.
+  if (gitlabToken !== undefined && gitlabToken !== "" && !/^[\x21-\x7e]{24,512}$/.test(gitlabToken)) {
+    throw new ConfigError(
+      "KEYWARD_GITLAB_REVOCATION_TOKEN must be 24 to 512 printable characters without spaces (e.g. `openssl rand -hex 32`)",
+    );
+  }
+  const limit = rate("KEYWARD_LEAK_REVOKE_LIMIT", env.KEYWARD_LEAK_REVOKE_LIMIT?.trim() || "10/1m");
+  return {
+    policy,
+    githubKeysFile: keysFile ? resolve(keysFile) : null,
+    gitlabToken: gitlabToken || null,
+    selfRevokeLimit: { ...limit, burst: 0 },
+  };
 }
 
 function consoleSetting(env: NodeJS.ProcessEnv): boolean {

@@ -160,6 +160,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Tokens reported leaked, by who reported them and whether they were Keyward's keys. */
+  readonly leakReports = new Counter({
+    name: "keyward_leak_reports_total",
+    help: "Tokens reported leaked, by reporter (github, gitlab, self) and label (true_positive: a key this Keyward issued; false_positive: anything else).",
+    labelNames: ["reporter", "label"] as const,
+    registers: [this.registry],
+  });
+
   /** Counts key lookups by event; each event's cell is fetched once, so a count is one add. */
   lookupObserver(tally: Tally<LookupEvent> = this.cacheEvents): (event: LookupEvent) => void {
     const cells = Object.fromEntries(LOOKUP_EVENTS.map((e) => [e, tally.cell(e)])) as Record<

@@ -32,6 +32,8 @@ export interface AdminServerOptions {
   /** The web console's routes, unless it is turned off; they answer true for the paths they serve. */
   console?: ((req: Parameters<NodeHandlerFn>[0], res: Parameters<NodeHandlerFn>[1]) => boolean) | undefined;
   limits: ConnectionLimits;
+  /** The leak-report endpoints (`/leaks/…`); they answer true for the paths they serve. */
+  leaks?: ((req: Parameters<NodeHandlerFn>[0], res: Parameters<NodeHandlerFn>[1]) => boolean) | undefined;
 }
 
 /** Largest admin request body accepted; no valid admin request comes near it. */
@@ -56,6 +58,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Dua
   });
   const consoleRoutes = options.console;
   const serve: NodeHandlerFn = (req, res) => {
+    if (options.leaks?.(req, res)) return;
     if (consoleRoutes?.(req, res)) return;
     // Admin answers may carry key material or one-time secrets: no cache anywhere may keep them.
     res.setHeader("cache-control", "no-store");

@@ -36,6 +36,15 @@ export function keyResource(k: KeyRecord, viewer?: Principal): Key {
     kind: k.kind,
     companyIds: visibleCompanies(k.companyId, k.companyIds, viewer),
     userId: k.userId ?? "",
+    leaked: k.leak !== null,
+    leakReport: k.leak
+      ? {
+          reportTime: timestampFromDate(k.leak.time),
+          reporter: k.leak.reporter,
+          url: k.leak.url ?? "",
+          source: k.leak.source ?? "",
+        }
+      : undefined,
   });
 }
 

@@ -43,7 +43,22 @@ export interface KeyRecord {
   suspendReason: string | null;
   rotatedFromKeyId: string | null;
   rotatedToKeyId: string | null;
+  /** The first report of the key as leaked; null while nobody reported it. */
+  leak: LeakReport | null;
   revision: number;
+}
+
+/** Who reported a key leaked: GitHub secret scanning, GitLab's revocation API, or a holder of the key. */
+export type LeakReporter = "github" | "gitlab" | "self";
+
+/** A leak report as the key keeps it: never the token, only when, who and where. */
+export interface LeakReport {
+  time: Date;
+  reporter: LeakReporter;
+  /** Where it was found (a URL), when the reporter said. */
+  url: string | null;
+  /** The kind of place it was found in (GitHub's `source`), when the reporter said. */
+  source: string | null;
 }
 
 /** The fields a change to an existing key may set; what it leaves out stays as it is. */
@@ -63,6 +78,7 @@ export type KeyPatch = Partial<
     | "revokeTime"
     | "revokeReason"
     | "rotatedToKeyId"
+    | "leak"
   >
 >;
 /** A user's membership in a company, as a token reads it: the company and the scopes it granted there. */

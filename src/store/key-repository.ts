@@ -1,6 +1,14 @@
 import { type Selectable, sql } from "kysely";
 import type { Environment } from "../keys/format.js";
-import type { KeyKind, KeyPatch, KeyRecord, KeyStatus, MemberGrant } from "../keys/key-record.js";
+import type {
+  KeyKind,
+  KeyPatch,
+  KeyRecord,
+  KeyStatus,
+  LeakReport,
+  LeakReporter,
+  MemberGrant,
+} from "../keys/key-record.js";
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
 import {
@@ -200,6 +208,12 @@ function rowUpdate(p: KeyPatch): KeyRowUpdate {
   if (p.revokeTime !== undefined) row.revoke_time = p.revokeTime;
   if (p.revokeReason !== undefined) row.revoke_reason = p.revokeReason;
   if (p.rotatedToKeyId !== undefined) row.rotated_to_key_id = p.rotatedToKeyId;
+  if (p.leak !== undefined) {
+    row.leak_time = p.leak?.time ?? null;
+    row.leak_reporter = p.leak?.reporter ?? null;
+    row.leak_url = p.leak?.url ?? null;
+    row.leak_source = p.leak?.source ?? null;
+  }
   return row;
 }
 
@@ -231,6 +245,17 @@ export function toRecord(row: Selectable<KeysTable>): KeyRecord {
     suspendReason: row.suspend_reason,
     rotatedFromKeyId: row.rotated_from_key_id,
     rotatedToKeyId: row.rotated_to_key_id,
+    leak: leakOf(row),
     revision: Number(row.revision),
+  };
+}
+
+function leakOf(row: Selectable<KeysTable>): LeakReport | null {
+  if (!row.leak_time) return null;
+  return {
+    time: row.leak_time,
+    reporter: row.leak_reporter as LeakReporter,
+    url: row.leak_url,
+    source: row.leak_source,
   };
 }

@@ -2,6 +2,7 @@ import { AuditRepository } from "./audit-repository.js";
 import { DeliveryRepository } from "./delivery-repository.js";
 import type { Executor } from "./executor.js";
 import { KeyRepository } from "./key-repository.js";
+import { LeakRepository } from "./leak-repository.js";
 import { NoticeRepository } from "./notice-repository.js";
 import { OutboxRepository } from "./outbox-repository.js";
 import { UserRepository } from "./user-repository.js";
@@ -21,6 +22,8 @@ export interface Tx {
   deliveries: DeliveryRepository;
   /** Marks that keep scheduled notices and alerts to once. */
   notices: NoticeRepository;
+  /** Keys named by leak reports, by hash. */
+  leaks: LeakRepository;
   /** Runs `fn` once the transaction has committed; never when it rolls back. */
   onCommit(fn: () => void): void;
 }
@@ -48,6 +51,7 @@ export class CommitHooks {
       webhooks: new WebhookRepository(trx),
       deliveries: new DeliveryRepository(trx),
       notices: new NoticeRepository(trx),
+      leaks: new LeakRepository(trx),
       onCommit: (fn) => this.hooks.push(fn),
     };
   }

@@ -41,7 +41,7 @@ export interface KeyExpiringData extends KeyEventData {
 
 /** `key.leaked`: where a scanner found the key, and what Keyward did about it. */
 export interface KeyLeakedData extends KeyEventData {
-  /** e.g. "github", "gitlab", "self-revoke". */
+  /** Who reported it: "github", "gitlab" or "self" (POST /leaks/revoke). */
   source: string;
   /** Where it was found, when the reporter says (a URL). */
   location: string | null;

@@ -33,6 +33,11 @@ export interface KeysTable {
   company_ids: Generated<string[]>;
   /** User tokens: the user the token belongs to. */
   user_id: string | null;
+  /** The first leak report: when, who reported it ("github", "gitlab", "self"), where it was found. */
+  leak_time: Date | null;
+  leak_reporter: string | null;
+  leak_url: string | null;
+  leak_source: string | null;
   /** Bumped on every change, so concurrent admins can detect lost updates. */
   revision: Generated<number>;
 }

@@ -33,6 +33,7 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     suspendReason: null,
     rotatedFromKeyId: null,
     rotatedToKeyId: null,
+    leak: null,
     revision: 1,
     ...overrides,
   };
