@@ -151,6 +151,7 @@ export function KeysView() {
                   <td>{k.environment}</td>
                   <td>
                     <span className={`status status-${k.status}`}>{k.status}</span>
+                    {k.leaked && <span className="leaked-marker">leaked</span>}
                   </td>
                   <td>{k.scopes.join(" ")}</td>
                   <td>
