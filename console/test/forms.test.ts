@@ -70,6 +70,9 @@ describe("create form → CreateKey request", () => {
       companyIds: ["a", "b"],
     });
     expect("request" in built && built.request.userId).toBe(undefined);
+    const token = createRequest({ ...FORM, kind: "user", companyId: "picked", userId: "u" }, 0);
+    // A user token belongs to its user's company: the company picked in the console is not sent.
+    expect("request" in token && [token.request.userId, token.request.companyId]).toEqual(["u", undefined]);
   });
 });
 

@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../src/gen/google/rpc/error_details_pb.js";
 import { signInProblem } from "../src/api.js";
+import { reporterText } from "../src/components/leak-banner.js";
 import { confirmsCompany, revokedSentence } from "../src/components/revoke-all-dialog.js";
 import { errorText, fieldError } from "../src/errors.js";
 import { csvField, parseMetadata, percent, relativeTime, toCsv } from "../src/format.js";
@@ -95,5 +96,13 @@ describe("revoke-all confirmation", () => {
   it("says how many keys went", () => {
     expect(revokedSentence(1n, "acme")).toBe("Revoked 1 key of company acme.");
     expect(revokedSentence(0n, "acme")).toBe("Revoked 0 keys of company acme.");
+  });
+});
+
+describe("leak reporters in words", () => {
+  it("names the known reporters and passes others through", () => {
+    expect(reporterText("github")).toBe("GitHub secret scanning");
+    expect(reporterText("self")).toBe("someone holding the key");
+    expect(reporterText("scanner-x")).toBe("scanner-x");
   });
 });

@@ -16,6 +16,19 @@ export interface KeyListExtras {
 
 type KeysQuery<O> = SelectQueryBuilder<DatabaseSchema, "keys", O>;
 
+/** Counts, in one query, the active keys of `q` having each hygiene finding at `now`. */
+export async function countHygiene<O>(q: KeysQuery<O>, now: Date): Promise<Record<Hygiene, number>> {
+  const row = await q
+    .where("status", "=", "active")
+    .select((eb) =>
+      HYGIENE.map((h) => eb.fn.countAll<string>().filterWhere(hygieneCondition(h, now)(eb)).as(h)),
+    )
+    .executeTakeFirst();
+  const counts = {} as Record<Hygiene, number>;
+  for (const h of HYGIENE) counts[h] = Number((row as Record<string, unknown> | undefined)?.[h] ?? 0);
+  return counts;
+}
+
 /** Applies free-text and hygiene filters to a query over `keys`. */
 export function narrowKeys<O>(q: KeysQuery<O>, extras: KeyListExtras): KeysQuery<O> {
   let out = q;

@@ -11,7 +11,13 @@ import type {
 } from "../keys/key-record.js";
 import type { KeySpec, MintedSecret } from "../keys/mint.js";
 import type { Executor } from "./executor.js";
-import { type KeyListExtras, narrowKeys, withRecentUsage } from "./key-list-extras.js";
+import {
+  countHygiene,
+  type Hygiene,
+  type KeyListExtras,
+  narrowKeys,
+  withRecentUsage,
+} from "./key-list-extras.js";
 import { filterKeys, type KeyListFilter, type KeyListPosition } from "./key-list-filter.js";
 import type { KeyRowUpdate, KeysTable, NewKeyRow } from "./schema/keys.js";
 
@@ -141,6 +147,16 @@ export class KeyRepository {
       requests24h: Number(r.requests_recent ?? 0),
       denied24h: Number(r.denied_recent ?? 0),
     }));
+  }
+
+  /** How many keys matching `filter` and `extras` (its hygiene aside) have each hygiene finding. */
+  hygieneCounts(filter: KeyListFilter, extras: KeyListExtras): Promise<Record<Hygiene, number>> {
+    const q = filterKeys(
+      narrowKeys(this.db.selectFrom("keys"), { ...extras, hygiene: undefined }),
+      filter,
+      undefined,
+    );
+    return countHygiene(q, extras.now);
   }
 }
 

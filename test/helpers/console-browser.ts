@@ -35,10 +35,10 @@ export function useConsoleSuite(options: TestAppOptions = {}): ConsoleSuite {
       const page = suite.page;
       await page.goto(`${suite.t.adminUrl}/console/`);
       const out = page.getByRole("button", { name: "Sign out", exact: true });
-      if (await out.isVisible()) {
-        await out.click();
-      }
-      await page.getByRole("textbox", { name: "Admin key", exact: true }).fill(key);
+      const box = page.getByRole("textbox", { name: "Admin key", exact: true });
+      await out.or(box).first().waitFor();
+      if (await out.isVisible()) await out.click();
+      await box.fill(key);
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.getByRole("heading", { name: "API keys", exact: true }).waitFor();
     },
@@ -53,7 +53,11 @@ export function useConsoleSuite(options: TestAppOptions = {}): ConsoleSuite {
   beforeAll(async () => {
     suite.t = await startTestApp(options);
     browser = await launchChromium();
-    suite.context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    suite.context = await browser.newContext({
+      viewport: { width: 1200, height: 800 },
+      timezoneId: "UTC",
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
     suite.page = await suite.context.newPage();
     csp = await watchCsp(suite.page);
   }, 180_000);

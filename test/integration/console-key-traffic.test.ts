@@ -97,6 +97,40 @@ describe("ListKeys traffic and filters, GetKeyUsage buckets", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("counts each hygiene finding on request, under the listing's other filters, whatever the page", async () => {
+    const counts = async (body: object) => {
+      const res = await postConnectJson(
+        t.adminUrl,
+        "ListKeys",
+        { companyId: "acme", pageSize: 1, countHygiene: true, ...body },
+        admin,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return (res.body as { hygieneCounts?: Record<string, string> }).hygieneCounts;
+    };
+    // The admin key never expires and has no allowlist either.
+    expect(await counts({})).toEqual({
+      never_expires: "3",
+      no_ip_allowlist: "3",
+      expiring_7d: "1",
+      unused_90d: "0",
+    });
+    expect(await counts({ query: "Soon", hygiene: "never_expires" })).toEqual({
+      never_expires: "0",
+      no_ip_allowlist: "0",
+      expiring_7d: "1",
+      unused_90d: "0",
+    });
+    expect(await counts({ status: "revoked" })).toEqual({
+      never_expires: "0",
+      no_ip_allowlist: "0",
+      expiring_7d: "0",
+      unused_90d: "0",
+    });
+    const plain = await postConnectJson(t.adminUrl, "ListKeys", { companyId: "acme" }, admin);
+    expect((plain.body as { hygieneCounts?: object }).hygieneCounts).toBeUndefined();
+  });
+
   it("answers GetKeyUsage with a bucket per minute, empty ones included, summing to the totals", async () => {
     const end = new Date(Date.now() + MINUTE);
     const start = new Date(end.getTime() - 10 * MINUTE);

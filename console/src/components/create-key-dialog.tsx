@@ -76,7 +76,7 @@ export function createRequest(
     request.rateLimit = { requests: n, window: { seconds: 60n } };
   }
   if (f.kind !== "standard") request.kind = f.kind;
-  if (f.companyId.trim()) request.companyId = f.companyId.trim();
+  if (f.kind !== "user" && f.companyId.trim()) request.companyId = f.companyId.trim();
   if (f.kind === "integration") request.companyIds = commaList(f.companyIds);
   if (f.kind === "user") request.userId = f.userId.trim();
   return { request };
@@ -207,10 +207,16 @@ export function CreateKeyDialog(props: {
                 </select>
               )}
             </Field>
-            {form.kind === "integration"
-              ? text("Companies", "companyIds", "company_ids", "Comma-separated company ids")
-              : text("Owning company", "companyId", "company_id")}
-            {form.kind === "user" && text("User", "userId", "user_id")}
+            {form.kind !== "user" && text("Owning company", "companyId", "company_id")}
+            {form.kind === "integration" &&
+              text(
+                "Companies",
+                "companyIds",
+                "company_ids",
+                "Comma-separated ids of the companies it acts for",
+              )}
+            {form.kind === "user" &&
+              text("User", "userId", "user_id", "The token belongs to the user's company")}
           </fieldset>
         )}
         {create.error && (

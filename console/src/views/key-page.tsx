@@ -3,6 +3,7 @@ import type { Key } from "../../../src/gen/keyward/admin/v1/key_pb.js";
 import { api } from "../api.js";
 import { KeyActions } from "../components/key-actions.js";
 import { KeySettings } from "../components/key-settings.js";
+import { LeakBanner } from "../components/leak-banner.js";
 import { ErrorText, Loading } from "../components/status.js";
 import { UsageChart } from "../components/usage-chart.js";
 import { percent, relativeTime } from "../format.js";
@@ -23,6 +24,7 @@ export function KeyPageView({ id }: { id: string }) {
         <h1>{k.name || k.id}</h1>
         <span className={`status status-${k.status}`}>{k.status}</span>
       </div>
+      <LeakBanner k={k} />
       <KeySummary k={k} />
       <KeyActions k={k} />
       <KeySettings key={k.id} k={k} />

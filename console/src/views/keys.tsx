@@ -18,6 +18,11 @@ const HYGIENE: { value: string; label: string }[] = [
 
 const PAGE_SIZE = 25;
 
+/** "1 key", "3 keys": a hygiene finding's count. */
+export function keyCount(n: bigint): string {
+  return `${n} key${n === 1n ? "" : "s"}`;
+}
+
 /** The keys table: filters, the hygiene strip, paging, and the create flow. */
 export function KeysView() {
   const session = useSession();
@@ -36,6 +41,7 @@ export function KeysView() {
     tag: tag.trim(),
     query: query.trim(),
     hygiene,
+    countHygiene: true,
     pageSize: PAGE_SIZE,
     pageToken: pages[pages.length - 1] ?? "",
   };
@@ -61,16 +67,27 @@ export function KeysView() {
       </div>
       <fieldset className="hygiene">
         <legend className="visually-hidden">Key hygiene</legend>
-        {HYGIENE.map((h) => (
-          <button
-            key={h.value}
-            type="button"
-            aria-pressed={hygiene === h.value}
-            onClick={() => filtered(setHygiene)(hygiene === h.value ? "" : h.value)}
-          >
-            {h.label}
-          </button>
-        ))}
+        {HYGIENE.map((h) => {
+          const count = keys.data?.hygieneCounts[h.value];
+          return (
+            // The count sits beside the button and describes it: the button's name stays the finding's.
+            <span key={h.value} className="hygiene-item">
+              <button
+                type="button"
+                aria-describedby={count === undefined ? undefined : `hygiene-${h.value}`}
+                aria-pressed={hygiene === h.value}
+                onClick={() => filtered(setHygiene)(hygiene === h.value ? "" : h.value)}
+              >
+                {h.label}
+              </button>
+              {count !== undefined && (
+                <span id={`hygiene-${h.value}`} className={count > 0n ? "count count-some" : "count"}>
+                  {keyCount(count)}
+                </span>
+              )}
+            </span>
+          );
+        })}
       </fieldset>
       <search className="filters" aria-label="Filter keys">
         <label>
@@ -134,6 +151,7 @@ export function KeysView() {
                   <td>{k.environment}</td>
                   <td>
                     <span className={`status status-${k.status}`}>{k.status}</span>
+                    {k.leaked && <span className="leaked-marker">leaked</span>}
                   </td>
                   <td>{k.scopes.join(" ")}</td>
                   <td>

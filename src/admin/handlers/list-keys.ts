@@ -45,7 +45,10 @@ export function listKeysHandler(ctx: AppContext) {
     const after = position
       ? { createTime: new Date(position[0] as string), id: position[1] as string }
       : undefined;
-    const keys = await ctx.keys.list(filter, after, limit + 1, extras);
+    const [keys, hygieneCounts] = await Promise.all([
+      ctx.keys.list(filter, after, limit + 1, extras),
+      req.countHygiene ? ctx.keys.hygieneCounts(filter, extras) : undefined,
+    ]);
     const page = pageOf(ctx.pageTokens, scope, keys, limit, (last) => [
       last.createTime.toISOString(),
       last.id,
@@ -58,6 +61,7 @@ export function listKeysHandler(ctx: AppContext) {
         }),
       ),
       nextPageToken: page.nextPageToken,
+      hygieneCounts: Object.fromEntries(Object.entries(hygieneCounts ?? {}).map(([h, n]) => [h, BigInt(n)])),
     });
   };
 }
