@@ -164,6 +164,15 @@ const EXPECTED: Record<string, (r: BlockRun) => void> = {
       scopes: "candidates:read",
     });
   },
+  "forward-auth"(r) {
+    const head = r.stdout.split("\r\n\r\n")[0] as string;
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head).toMatch(/^x-keyward-key-id: key_\w+\r?$/m);
+    expect(head).toMatch(/^x-keyward-company-id: acme\r?$/m);
+    expect(head).toMatch(/^x-keyward-scopes: candidates:read\r?$/m);
+    expect(head).toMatch(/^x-keyward-environment: live\r?$/m);
+    expect(r.stdout).not.toContain(run("keygen").vars.KEY as string);
+  },
   "curl-create"(r) {
     const created = JSON.parse(r.stdout) as { key: Record<string, unknown>; secret: string };
     expect(created.key).toMatchObject({
