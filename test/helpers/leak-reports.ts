@@ -2,6 +2,10 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { AdminClients, type KeyAdminClient } from "./admin-clients.js";
+import { deniedBody, EnvoyClient } from "./envoy-client.js";
+import { startTestApp, type TestApp } from "./test-app.js";
 
 /** A P-256 key pair standing in for one of GitHub's secret-scanning keys. */
 export interface ScanningKey {
@@ -75,4 +79,49 @@ export function selfRevoke(adminUrl: string, credentials: unknown, raw?: string)
     headers: { "content-type": "application/json" },
     body: raw ?? JSON.stringify({ credentials }),
   });
+}
+
+/** A suite's app for leak reports (see `useLeakApp`). */
+export interface LeakApp {
+  readonly t: TestApp;
+  /** A platform admin (a key of company "ops") over gRPC h2c. */
+  readonly platform: KeyAdminClient;
+  /** What Check answers a request with `secret`: "allow" or the denial's code. */
+  check(secret: string): Promise<string>;
+}
+
+/** Starts the app with `env` before the suite's tests and stops it after them, with Check and admin clients. */
+export function useLeakApp(env: Record<string, string>): LeakApp {
+  let t: TestApp | undefined;
+  let envoy: EnvoyClient | undefined;
+  let clients: AdminClients | undefined;
+  let platform: KeyAdminClient | undefined;
+  beforeAll(async () => {
+    t = await startTestApp({ env });
+    envoy = new EnvoyClient(t.authzAddress);
+    clients = new AdminClients(t.adminUrl);
+    const { secret } = await t.mintKey({ companyId: "ops", scopes: ["platform:admin"] });
+    platform = clients.client("grpc-h2c", secret);
+  });
+  afterAll(async () => {
+    envoy?.close();
+    clients?.close();
+    await t?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test app is used before its suite started it");
+    return value;
+  };
+  return {
+    get t() {
+      return started(t);
+    },
+    get platform() {
+      return started(platform);
+    },
+    async check(secret) {
+      const res = await started(envoy).check({ headers: { authorization: `Bearer ${secret}` } });
+      return res.status.code === 0 ? "allow" : deniedBody(res).error.code;
+    },
+  };
 }
