@@ -112,9 +112,14 @@ export class Database {
       provider: migrationProvider,
       migrationTableSchema: this.schema,
     });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-    return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    for (let attempt = 1; ; attempt++) {
+      const { error, results } = await migrator.migrateToLatest();
+      if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+      // The migrator looks for its tables by scanning every schema in the database; a schema someone else drops
+      // during that scan fails it by name (3F000). Nothing was changed then: look again.
+      if (attempt < 3 && (error as { code?: unknown }).code === "3F000") continue;
+      throw error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   /**
