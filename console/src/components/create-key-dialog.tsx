@@ -4,11 +4,12 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import type { CreateKeyRequestSchema } from "../../../src/gen/keyward/admin/v1/key_admin_pb.js";
 import { api } from "../api.js";
-import { errorText, fieldError } from "../errors.js";
+import { fieldError } from "../errors.js";
 import { commaList, EXPIRY_PRESETS, parseMetadata, spaceList } from "../format.js";
 import { useSession } from "../session.js";
 import { Dialog } from "./dialog.js";
 import { Field } from "./field.js";
+import { FormActions } from "./form-actions.js";
 
 type CreateInit = MessageInitShape<typeof CreateKeyRequestSchema>;
 
@@ -219,19 +220,12 @@ export function CreateKeyDialog(props: {
               text("User", "userId", "user_id", "The token belongs to the user's company")}
           </fieldset>
         )}
-        {create.error && (
-          <p role="alert" className="error">
-            {errorText(create.error)}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create
-          </button>
-        </div>
+        <FormActions
+          error={create.error}
+          pending={create.isPending}
+          submitLabel="Create"
+          onCancel={props.onClose}
+        />
       </form>
     </Dialog>
   );

@@ -1,11 +1,12 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api } from "../api.js";
-import { errorText, fieldError } from "../errors.js";
+import { fieldError } from "../errors.js";
 import { spaceList } from "../format.js";
 import { useSession } from "../session.js";
 import { Dialog } from "./dialog.js";
 import { Field } from "./field.js";
+import { FormActions } from "./form-actions.js";
 
 /**
  * The "Add webhook" dialog: URL, event types (empty: all), description, and for platform admins the owning
@@ -57,19 +58,12 @@ export function CreateWebhookDialog(props: { onClose: () => void; onCreated: (se
         {input("Description", description, setDescription, "webhook.description")}
         {platform &&
           input("Owning company", owner, setOwner, "webhook.company_id", "Empty: every company's events")}
-        {create.error && (
-          <p role="alert" className="error">
-            {errorText(create.error)}
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Create webhook
-          </button>
-        </div>
+        <FormActions
+          error={create.error}
+          pending={create.isPending}
+          submitLabel="Create webhook"
+          onCancel={props.onClose}
+        />
       </form>
     </Dialog>
   );
