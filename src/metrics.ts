@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { LatencyHistogram } from "./latency-histogram.js";
 
 /**
  * How a presented credential was resolved: refused offline (malformed), from the cache (hit, negative_hit),
@@ -77,13 +78,13 @@ export class Metrics {
   });
 
   /** Time to decide each Check, by outcome: its count is the number of Checks. */
-  readonly checkSeconds = new Histogram({
-    name: "keyward_check_duration_seconds",
-    help: "Time to decide one authorization request, from request read to response built, by outcome (allow or the denial code) and protocol (grpc or http).",
-    labelNames: ["outcome", "protocol"] as const,
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-    registers: [this.registry],
-  });
+  readonly checkSeconds = new LatencyHistogram(
+    this.registry,
+    "keyward_check_duration_seconds",
+    "Time to decide one authorization request, from request read to response built, by outcome (allow or the denial code) and protocol (grpc or http).",
+    ["outcome", "protocol"],
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+  );
 
   readonly adminCalls = new Counter({
     name: "keyward_admin_calls_total",

@@ -103,7 +103,7 @@ export class Authorizer {
     if (!meter) {
       meter = {
         count: this.deps.metrics.checks.cell(outcome, protocol),
-        latency: this.deps.metrics.checkSeconds.labels(outcome, protocol),
+        latency: this.deps.metrics.checkSeconds.cell(outcome, protocol),
       };
       byOutcome.set(outcome, meter);
     }
