@@ -1,16 +1,18 @@
 /**
- * Child entry: the real Keyward app (both listeners) on free loopback ports, with one minted key. Run by
- * bench/run.ts through child-process.ts; not meant to be started by hand.
+ * Child entry: the real Keyward app (both listeners) on free loopback ports, with one minted key. It loads
+ * the built program (dist/, what `npm start` runs), not the TypeScript sources through tsx, whose transform
+ * adds work to every call the shipped code does not do. Run by bench/run.ts through child-process.ts; not
+ * meant to be started by hand.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { App } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { AppContext } from "../src/context.js";
-import type { KeySpec } from "../src/keys/mint.js";
-import { createKey } from "../src/lifecycle/create-key.js";
-import { defaultKeySpec } from "../src/lifecycle/key-spec.js";
-import { createLogger } from "../src/logger.js";
+import { App } from "../dist/app.js";
+import { loadConfig } from "../dist/config.js";
+import { AppContext } from "../dist/context.js";
+import type { KeySpec } from "../dist/keys/mint.js";
+import { createKey } from "../dist/lifecycle/create-key.js";
+import { defaultKeySpec } from "../dist/lifecycle/key-spec.js";
+import { createLogger } from "../dist/logger.js";
 import { childOptions, serveParent } from "./child-protocol.js";
 import { measureStepCosts } from "./step-costs.js";
 

@@ -1,9 +1,9 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { readCheckRequest } from "../src/authz/check-request-reader.js";
-import type { CheckService } from "../src/authz/check-service.js";
-import { requestFacts } from "../src/authz/request-facts.js";
-import { CheckRequestSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
-import { Metrics } from "../src/metrics.js";
+import { readCheckRequest } from "../dist/authz/check-request-reader.js";
+import type { CheckService } from "../dist/authz/check-service.js";
+import { requestFacts } from "../dist/authz/request-facts.js";
+import { CheckRequestSchema } from "../dist/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { Metrics } from "../dist/metrics.js";
 import { benchCheckRequest } from "./check-request.js";
 
 /** One step of a Check and what a call of it cost, in nanoseconds. */
@@ -21,7 +21,7 @@ export function measureStepCosts(check: CheckService, secret: string): StepCost[
   const bytes = Buffer.from(toBinary(CheckRequestSchema, benchCheckRequest(secret)));
   const view = readCheckRequest(bytes);
   if (!view) throw new Error("the bench request does not read");
-  const latency = new Metrics().checkSeconds.labels("allow", "grpc");
+  const latency = new Metrics().checkSeconds.cell("allow", "grpc");
   const steps: [string, () => unknown][] = [
     [
       "protobuf-es: decode the whole request (not on Keyward's path)",
