@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { PGlite } from "@electric-sql/pglite";
 import {
   CompiledQuery,
@@ -73,10 +74,16 @@ class PGliteDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
+/**
+ * PGlite runs in this thread: each statement holds the event loop while it runs. Before each one the
+ * connection lets waiting I/O go first, so a transaction of several statements (the usage flush, every
+ * second) delays a Check by at most one statement, not by all of them.
+ */
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    await yieldToEventLoop();
     const result = await this.pglite.query<R>(query.sql, query.parameters as unknown[]);
     const affected = result.affectedRows;
     return {
