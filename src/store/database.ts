@@ -1,6 +1,5 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
-import pg from "pg";
 import { withDeadline } from "./db-errors.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
@@ -57,7 +56,13 @@ export class Database {
     );
   }
 
-  private static openPostgres(url: string, schema: string | undefined, options: DatabaseOptions): Database {
+  private static async openPostgres(
+    url: string,
+    schema: string | undefined,
+    options: DatabaseOptions,
+  ): Promise<Database> {
+    // Loaded here, as PGlite is: a command on the embedded store need not load the PostgreSQL client.
+    const { default: pg } = await import("pg");
     // Idle connections are kept a while: a Check that must open one first spends part of its 100 ms on it.
     const pool = new pg.Pool({
       connectionString: url,
