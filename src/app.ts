@@ -16,7 +16,7 @@ import { HealthState, ServingStatus } from "./rpc/health.js";
 import { ReflectionIndex } from "./rpc/reflection.js";
 import { openChangeFeed } from "./store/change-feed.js";
 import { writeServerHandle } from "./store/data-dir.js";
-import { embeddedDataDir } from "./store/database.js";
+import { embeddedDataDir } from "./store/database-target.js";
 import { withDeadline } from "./store/db-errors.js";
 
 type Cleanup = () => Promise<void> | void;

@@ -20,7 +20,7 @@ import {
   intSetting,
   onOffSetting,
 } from "./settings/values.js";
-import type { DatabaseTarget } from "./store/database.js";
+import type { DatabaseTarget } from "./store/database-target.js";
 
 export { ConfigError } from "./settings/config-error.js";
 export type { LeakConfig } from "./settings/leak-settings.js";

@@ -1,9 +1,10 @@
-import * as http from "node:http";
+import type * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { Duplex } from "node:stream";
 import type { ListenAddress } from "../config.js";
 import { type ConnectionLimits, closeWhenIdle, guardedServer } from "../rpc/connection-guard.js";
+import { handedOverHttpServer } from "../rpc/handed-over-http.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -41,7 +42,7 @@ export async function listenDual(
   handler: Handler,
   limits: ConnectionLimits,
 ): Promise<DualListener> {
-  const h1 = http.createServer(handler as http.RequestListener);
+  const h1 = handedOverHttpServer({}, handler as http.RequestListener);
   const h2 = http2.createServer(
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
@@ -98,7 +99,7 @@ export async function listenDual(
           if (Date.now() >= deadline) for (const socket of sockets) socket.destroy();
           if (sockets.size === 0) clearInterval(sweep);
         }, 20);
-        h1.closeIdleConnections();
+        h1.close();
       }),
   };
 }

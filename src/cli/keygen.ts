@@ -1,15 +1,11 @@
-import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { keyResource } from "../admin/key-resource.js";
 import { loadConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
-import type { Key } from "../gen/keyward/admin/v1/key_pb.js";
 import type { Environment } from "../keys/format.js";
 import type { KeySpec } from "../keys/mint.js";
 import { keySpecViolations } from "../lifecycle/key-spec.js";
 import { createLogger } from "../logger.js";
 import { awaitServerHandle, type ServerHandle } from "../store/data-dir.js";
-import { embeddedDataDir } from "../store/database.js";
+import { embeddedDataDir } from "../store/database-target.js";
 import { parseFlags } from "./args.js";
 import { announceNewStore } from "./store-notice.js";
 import { UsageError } from "./usage-error.js";
@@ -38,6 +34,16 @@ const FLAG_OF: Record<string, string> = {
   expire_time: "--expire",
   ip_allowlist: "--ip-allow",
 };
+
+/** What keygen tells about the key it made, besides the secret. */
+interface MintedKey {
+  id: string;
+  companyId: string;
+  environment: string;
+  scopes: string[];
+  expireTime: Date | null;
+  hint: string;
+}
 
 /** `keyward keygen`: straight into the store, or through the running server that holds the data dir. */
 export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -105,7 +111,7 @@ export async function keygen(args: string[], env: NodeJS.ProcessEnv): Promise<nu
 async function direct(
   spec: KeySpec,
   config: ReturnType<typeof loadConfig>,
-): Promise<{ key: Key; secret: string }> {
+): Promise<{ key: MintedKey; secret: string }> {
   // Loaded here: the store is the slow part of starting the CLI.
   const [{ openStore }, { createKey }] = await Promise.all([
     import("../store/open-store.js"),
@@ -116,20 +122,26 @@ async function direct(
   announceNewStore(store.database);
   try {
     const deps = { ...store, keyPrefix: config.keyPrefix, now: Date.now };
-    const { key, secret } = await createKey(deps, { spec, audit: { actor: "cli" } });
-    return { key: keyResource(key), secret };
+    return await createKey(deps, { spec, audit: { actor: "cli" } });
   } finally {
     await store.close();
   }
 }
 
-async function viaServer(server: ServerHandle, spec: KeySpec): Promise<{ key: Key; secret: string }> {
-  const [{ createClient }, { createConnectTransport }, { CreateKeyRequestSchema, KeyAdminService }] =
-    await Promise.all([
-      import("@connectrpc/connect"),
-      import("@connectrpc/connect-node"),
-      import("../gen/keyward/admin/v1/key_admin_pb.js"),
-    ]);
+async function viaServer(server: ServerHandle, spec: KeySpec): Promise<{ key: MintedKey; secret: string }> {
+  const [
+    { create },
+    { durationFromMs, timestampDate },
+    { createClient },
+    { createConnectTransport },
+    { CreateKeyRequestSchema, KeyAdminService },
+  ] = await Promise.all([
+    import("@bufbuild/protobuf"),
+    import("@bufbuild/protobuf/wkt"),
+    import("@connectrpc/connect"),
+    import("@connectrpc/connect-node"),
+    import("../gen/keyward/admin/v1/key_admin_pb.js"),
+  ]);
   const client = createClient(
     KeyAdminService,
     createConnectTransport({ baseUrl: server.adminUrl, httpVersion: "1.1" }),
@@ -145,12 +157,17 @@ async function viaServer(server: ServerHandle, spec: KeySpec): Promise<{ key: Ke
     }),
     { headers: { authorization: `Bearer ${server.token}` } },
   );
-  if (!res.key) throw new Error("the server answered CreateKey without a key");
-  return { key: res.key, secret: res.secret };
+  const { key } = res;
+  if (!key) throw new Error("the server answered CreateKey without a key");
+  const expireTime = key.expireTime ? timestampDate(key.expireTime) : null;
+  return { key: { ...key, expireTime }, secret: res.secret };
 }
 
-function describe(key: Key, how: string): string {
-  const expiry = key.expireTime ? new Date(Number(key.expireTime.seconds) * 1000).toISOString() : "never";
+function describe(key: MintedKey, how: string): string {
+  // To the second, as the API gives it.
+  const expiry = key.expireTime
+    ? new Date(Math.floor(key.expireTime.getTime() / 1000) * 1000).toISOString()
+    : "never";
   return [
     `created key ${key.id} ${how}`,
     `  company:     ${key.companyId}`,

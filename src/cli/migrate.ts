@@ -1,8 +1,7 @@
 import { loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { awaitServerHandle } from "../store/data-dir.js";
-import { embeddedDataDir } from "../store/database.js";
-import { openStore } from "../store/open-store.js";
+import { embeddedDataDir } from "../store/database-target.js";
 import { parseFlags } from "./args.js";
 import { announceNewStore } from "./store-notice.js";
 
@@ -25,6 +24,8 @@ export async function migrate(args: string[], env: NodeJS.ProcessEnv): Promise<n
     console.error(`keyward serve (pid ${server.pid}) holds the data dir and migrated it when it started`);
     return 0;
   }
+  // Loaded here: the store is the slow part of starting the CLI.
+  const { openStore } = await import("../store/open-store.js");
   const store = await openStore({ target: config.store, peppers: config.peppers, logger });
   announceNewStore(store.database);
   await store.close();

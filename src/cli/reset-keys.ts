@@ -3,7 +3,7 @@ import { loadConfig } from "../config.js";
 import { LIMITS } from "../keys/validation.js";
 import { createLogger } from "../logger.js";
 import { awaitServerHandle, type ServerHandle } from "../store/data-dir.js";
-import { embeddedDataDir } from "../store/database.js";
+import { embeddedDataDir } from "../store/database-target.js";
 import { parseFlags } from "./args.js";
 import { UsageError } from "./usage-error.js";
 

@@ -1,5 +1,6 @@
 import { ConfigError } from "../config.js";
 import { DataDirBusyError } from "../store/data-dir.js";
+import { compileWasmForShortRun } from "./short-lived-engine.js";
 import { trapStopSignals } from "./stop-signals.js";
 import { UsageError } from "./usage-error.js";
 
@@ -50,6 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   // The server hears SIGTERM from the first moment, before its modules have even loaded.
   const stop = name === "serve" ? trapStopSignals() : undefined;
+  if (name !== "serve") compileWasmForShortRun();
   try {
     const command = await load();
     return await command(args, env, stop?.signal);

@@ -1,6 +1,5 @@
-import { App } from "../app.js";
+import type { App } from "../app.js";
 import { loadConfig } from "../config.js";
-import { AppContext } from "../context.js";
 import type { Logger } from "../logger.js";
 import { createLogger } from "../logger.js";
 import { parseFlags } from "./args.js";
@@ -53,6 +52,8 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv, stop?: Abort
     });
     let app: App;
     try {
+      // Loaded once the flags and settings are known to be good: a mistyped flag is answered at once.
+      const [{ App }, { AppContext }] = await Promise.all([import("../app.js"), import("../context.js")]);
       signal.throwIfAborted();
       app = await App.start(await AppContext.fromConfig(config, { logger }), signal);
       announceNewStore(app.ctx.database);

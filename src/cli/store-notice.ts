@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { lockHolder } from "../store/data-dir.js";
-import type { Database, DatabaseTarget as StoreConfig } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { DatabaseTarget as StoreConfig } from "../store/database-target.js";
 
 /**
  * One stderr line when a command made a new embedded store. Run from the wrong directory, `keygen` would

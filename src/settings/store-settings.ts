@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseDuration } from "../duration.js";
-import type { DatabaseTarget } from "../store/database.js";
+import type { DatabaseTarget } from "../store/database-target.js";
 import { ConfigError } from "./config-error.js";
 
 /** `KEYWARD_DATABASE_URL` (PostgreSQL or `memory://`), else the embedded store in `KEYWARD_DATA_DIR`. */

@@ -1,20 +1,10 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import type { DatabaseTarget } from "./database-target.js";
 import { withDeadline } from "./db-errors.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
 import { CommitHooks, type Tx } from "./transaction.js";
-
-/** Where the data lives: a PostgreSQL server, or embedded PGlite in a directory (null: in memory). */
-export type DatabaseTarget =
-  | { kind: "postgres"; url: string; schema?: string | undefined }
-  | { kind: "pglite"; dataDir: string | null };
-
-/** The data dir of an embedded store kept on disk, or null (PostgreSQL, or PGlite in memory). */
-export function embeddedDataDir(target: DatabaseTarget): string | null {
-  return target.kind === "pglite" ? target.dataDir : null;
-}
 
 /** What the database tells the rest of the process. */
 export interface DatabaseOptions {
@@ -57,7 +47,13 @@ export class Database {
     );
   }
 
-  private static openPostgres(url: string, schema: string | undefined, options: DatabaseOptions): Database {
+  private static async openPostgres(
+    url: string,
+    schema: string | undefined,
+    options: DatabaseOptions,
+  ): Promise<Database> {
+    // Loaded here, as PGlite is: a command on the embedded store need not load the PostgreSQL client.
+    const { default: pg } = await import("pg");
     // Idle connections are kept a while: a Check that must open one first spends part of its 100 ms on it.
     const pool = new pg.Pool({
       connectionString: url,

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { KeyHasher, makePepper } from "../keys/hasher.js";
 import type { Logger } from "../logger.js";
 import { dataDirPepper, lockDataDir } from "./data-dir.js";
-import { Database, type DatabaseOptions, type DatabaseTarget, embeddedDataDir } from "./database.js";
+import { Database, type DatabaseOptions } from "./database.js";
+import { type DatabaseTarget, embeddedDataDir } from "./database-target.js";
 
 /** What opening the store needs. */
 export interface OpenStoreOptions extends DatabaseOptions {

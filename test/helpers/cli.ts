@@ -38,8 +38,8 @@ export function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function launch(args: string[], extra: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+function launch(args: string[], extra: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, ...args], {
     cwd: ROOT,
     env: cliEnv(extra),
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,17 +92,31 @@ export interface ServeProcess {
 }
 
 /**
+ * V8 flags for a server a test starts. It lives for seconds: V8's optimizing compiler, which `serve` keeps for
+ * its long runs, would spend more CPU recompiling PGlite's hot WebAssembly than it saves (about 1.3 of a start's
+ * 3 CPU-seconds here). What the server does is the same with either compiler.
+ */
+const SERVE_NODE_FLAGS = ["--liftoff-only"];
+
+/**
  * Starts `keyward serve` on free loopback ports and waits for its "keyward serving" line, which names the ports
  * it bound. Rejects with the process's stderr if it exits first.
  */
 export function startServe(env: Record<string, string>, args: string[] = [], timeoutMs = 45_000) {
-  const child = launch(["serve", ...args], {
-    KEYWARD_AUTHZ_LISTEN: "127.0.0.1:0",
-    KEYWARD_ADMIN_LISTEN: "127.0.0.1:0",
-    // The 100 ms bound of a key lookup is for production; see test-app.ts.
-    KEYWARD_LOOKUP_TIMEOUT: "5s",
-    ...env,
-  });
+  const child = launch(
+    ["serve", ...args],
+    {
+      KEYWARD_AUTHZ_LISTEN: "127.0.0.1:0",
+      KEYWARD_ADMIN_LISTEN: "127.0.0.1:0",
+      // The 100 ms bound of a key lookup is for production; see test-app.ts.
+      KEYWARD_LOOKUP_TIMEOUT: "5s",
+      // A stop keeps answering for the drain (5 s by default) before it closes; the suites that test the drain
+      // set their own (test/faults/postgres-crash.test.ts), the others stop at once.
+      KEYWARD_DRAIN: "0s",
+      ...env,
+    },
+    SERVE_NODE_FLAGS,
+  );
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   let pending = "";

@@ -1,5 +1,6 @@
-import * as http from "node:http";
+import type * as http from "node:http";
 import type * as net from "node:net";
+import { handedOverHttpServer } from "../../rpc/handed-over-http.js";
 
 /**
  * A second protocol on the authz port: it receives every connection that does not open with the HTTP/2
@@ -19,7 +20,7 @@ export const MAX_HTTP1_HEADER_BYTES = 64 * 1024;
 
 /** Serves `listener` (a plain Node HTTP/1.1 request listener) on the connections handed over. */
 export function httpConnections(listener: http.RequestListener): ConnectionHandler {
-  const server = http.createServer({ maxHeaderSize: MAX_HTTP1_HEADER_BYTES }, listener);
+  const server = handedOverHttpServer({ maxHeaderSize: MAX_HTTP1_HEADER_BYTES }, listener);
   const sockets = new Set<net.Socket>();
   return {
     accept(socket) {
@@ -41,6 +42,7 @@ export function httpConnections(listener: http.RequestListener): ConnectionHandl
           }
         };
         const timer = setInterval(sweep, 20);
+        server.close();
         sweep();
       }),
   };
