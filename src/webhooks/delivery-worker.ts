@@ -89,10 +89,15 @@ export class DeliveryWorker {
     });
   }
 
-  /** Sleeps until the next retry falls due, or the poll interval, whichever is sooner. */
+  /**
+   * Sleeps until the next retry falls due, or the poll interval, whichever is sooner. On embedded PGlite
+   * every delivery is queued by this process, whose commits wake the worker: with nothing pending there is
+   * nothing to poll for, and a poll would hold the event loop (and the Checks behind it) for nothing.
+   */
   private async schedule(): Promise<void> {
     if (this.stopped) return;
     const next = await this.repo.nextDue();
+    if (!next && this.database.pglite) return;
     const wait = next ? Math.max(0, next.getTime() - this.now()) : POLL_MS;
     this.timer = setTimeout(() => this.wake(), Math.min(wait + 5, POLL_MS)).unref();
   }
