@@ -13,6 +13,8 @@ COPY package.json package-lock.json ./
 COPY buf.yaml buf.gen.yaml buf.gen.envoy.yaml tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY src ./src
+# The web console: built by vite into dist/console/, served by the admin listener.
+COPY console ./console
 COPY scripts/build.js scripts/build-pglite-template.js ./scripts/
 # `prepare` generates src/gen from the protos, compiles dist/ and makes dist/pglite-template/ (the initialised,
 # migrated data dir a new embedded store starts from, so a first start runs no initdb).
