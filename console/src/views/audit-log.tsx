@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import type { AuditEvent } from "../../../src/gen/keyward/admin/v1/key_admin_pb.js";
 import { api } from "../api.js";
+import { Pager } from "../components/pager.js";
 import { ErrorText, Loading } from "../components/status.js";
 import { errorText } from "../errors.js";
 import { toCsv } from "../format.js";
@@ -170,18 +171,7 @@ export function AuditLogView() {
           </table>
         </div>
       )}
-      <div className="pager">
-        <button type="button" disabled={pages.length <= 1} onClick={() => setPages(pages.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!events.data?.nextPageToken}
-          onClick={() => events.data && setPages([...pages, events.data.nextPageToken])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} onPages={setPages} nextPageToken={events.data?.nextPageToken} />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../api.js";
 import { CreateKeyDialog } from "../components/create-key-dialog.js";
+import { Pager } from "../components/pager.js";
 import { RevokeAllSection } from "../components/revoke-all-dialog.js";
 import { SecretDialog } from "../components/secret-dialog.js";
 import { ErrorText, Loading } from "../components/status.js";
@@ -178,18 +179,7 @@ export function KeysView() {
           </table>
         </div>
       )}
-      <div className="pager">
-        <button type="button" disabled={pages.length <= 1} onClick={() => setPages(pages.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!keys.data?.nextPageToken}
-          onClick={() => keys.data && setPages([...pages, keys.data.nextPageToken])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} onPages={setPages} nextPageToken={keys.data?.nextPageToken} />
       {creating && (
         <CreateKeyDialog
           onClose={() => setCreating(false)}
