@@ -26,10 +26,10 @@ export function getKeyUsageHandler(ctx: AppContext) {
   const seriesStore = new UsageSeriesRepository(ctx.database.db);
   return async (req: GetKeyUsageRequest, hctx: HandlerContext): Promise<KeyUsage> => {
     const v = new Violations();
-    const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(ctx.now());
-    const start = req.startTime
-      ? timestampInput(v, "start_time", req.startTime)
-      : new Date(ctx.now() - DAY_MS);
+    // One clock read: the default window is exactly a day, not a day less the time between two reads.
+    const now = ctx.now();
+    const end = req.endTime ? timestampInput(v, "end_time", req.endTime) : new Date(now);
+    const start = req.startTime ? timestampInput(v, "start_time", req.startTime) : new Date(now - DAY_MS);
     if (start && end && start > end) v.add("start_time", "must not be after end_time");
     const series = start && end ? seriesShape(v, req.granularity, start, end) : undefined;
     if (!v.ok || !start || !end || !series) throw invalidArgument(v.list);
