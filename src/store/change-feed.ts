@@ -32,7 +32,7 @@ export interface ChangeFeed {
 
 /**
  * Subscribes to key changes. On PostgreSQL a dedicated connection LISTENs and reconnects with backoff after
- * any failure; on PGlite the engine delivers notifications in-process.
+ * any failure; on PGlite the engine's thread passes its notifications on.
  */
 export async function openChangeFeed(
   database: Database,
@@ -44,9 +44,9 @@ export async function openChangeFeed(
   const deliver = (payload: string | undefined) => {
     if (payload?.startsWith(prefix)) handlers.onChange(payload.slice(prefix.length));
   };
-  const pglite = database.pglite;
-  if (pglite) {
-    const unlisten = await pglite.listen(KEY_CHANNEL, deliver);
+  const embedded = database.embedded;
+  if (embedded) {
+    const unlisten = await embedded.listen(KEY_CHANNEL, deliver);
     handlers.onConnected();
     return { connected: true, stop: unlisten };
   }

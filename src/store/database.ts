@@ -1,7 +1,7 @@
-import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import type { DatabaseTarget } from "./database-target.js";
 import { withDeadline } from "./db-errors.js";
+import type { EmbeddedEngine } from "./embedded-engine.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
 import { CommitHooks, type Tx } from "./transaction.js";
@@ -21,8 +21,8 @@ export class Database {
     readonly target: DatabaseTarget,
     private readonly onClose: () => Promise<void>,
     private readonly options: DatabaseOptions,
-    /** The embedded engine, when there is one (for its in-process LISTEN). */
-    readonly pglite?: PGlite,
+    /** The embedded engine, when there is one (for its own LISTEN). */
+    readonly embedded?: EmbeddedEngine,
     /** Whether opening made a new embedded store: no database was in the data dir. */
     readonly createdDataDir = false,
   ) {}
@@ -30,20 +30,20 @@ export class Database {
   /** Opens the store; nothing is migrated until `migrate()`. */
   static async open(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<Database> {
     if (target.kind === "postgres") return Database.openPostgres(target.url, target.schema, options);
-    const { openPGlite } = await import("./pglite-open.js");
+    const { EmbeddedEngine } = await import("./embedded-engine.js");
     const { PGliteDialect } = await import("./pglite-dialect.js");
-    const { pglite, created } = await openPGlite(target.dataDir);
-    const db = new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
+    const engine = await EmbeddedEngine.open(target.dataDir);
+    const db = new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(engine) });
     return new Database(
       db,
       target,
       async () => {
         await db.destroy();
-        await pglite.close();
+        await engine.close();
       },
       options,
-      pglite,
-      created && target.dataDir !== null,
+      engine,
+      engine.created && target.dataDir !== null,
     );
   }
 

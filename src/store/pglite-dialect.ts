@@ -1,5 +1,3 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { PGlite } from "@electric-sql/pglite";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -12,18 +10,23 @@ import {
   type QueryResult,
 } from "kysely";
 
+/** What runs statements: the engine's thread (EmbeddedEngine), or PGlite itself (building the template). */
+export interface StatementRunner {
+  query<R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+}
+
 /**
  * A kysely dialect for embedded PGlite. PGlite is a single connection, so the driver hands it out to one
  * holder at a time (a promise chain acts as the mutex); a transaction keeps it until commit or rollback.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly engine: StatementRunner) {}
 
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.engine);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -38,8 +41,8 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private readonly releases = new Map<DatabaseConnection, () => void>();
 
-  constructor(pglite: PGlite) {
-    this.connection = new PGliteConnection(pglite);
+  constructor(engine: StatementRunner) {
+    this.connection = new PGliteConnection(engine);
   }
 
   async init(): Promise<void> {}
@@ -74,17 +77,12 @@ class PGliteDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-/**
- * PGlite runs in this thread: each statement holds the event loop while it runs. Before each one the
- * connection lets waiting I/O go first, so a transaction of several statements (the usage flush, every
- * second) delays a Check by at most one statement, not by all of them.
- */
+/** The one connection: each statement goes to the runner, and its answer comes back. */
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly engine: StatementRunner) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    await yieldToEventLoop();
-    const result = await this.pglite.query<R>(query.sql, query.parameters as unknown[]);
+    const result = await this.engine.query<R>(query.sql, query.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
+import type { PGliteAssets } from "./pglite-assets.js";
 import { PrefilledMemoryFS } from "./pglite-memory-fs.js";
 import { loadTemplate, pgliteStartParams } from "./pglite-template.js";
 import { extractTar, readTar } from "./tar.js";
@@ -19,12 +20,16 @@ export interface OpenedPGlite {
  * made (an initialised, migrated data dir): running initdb costs seconds and a second WASM instance, several
  * hundred megabytes at peak. Without a fitting template PGlite runs initdb itself, as before.
  */
-export async function openPGlite(dataDir: string | null): Promise<OpenedPGlite> {
+export async function openPGlite(
+  dataDir: string | null,
+  assets: PGliteAssets | null = null,
+): Promise<OpenedPGlite> {
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
+  const options: PGliteOptions = { startParams, ...(assets ? compiled(assets) : {}) };
   if (dataDir === null) {
     const template = await loadTemplate();
     const fs = template ? new PrefilledMemoryFS(readTar(template)) : undefined;
-    return { pglite: await PGlite.create({ startParams, ...(fs ? { fs } : {}) }), created: true };
+    return { pglite: await PGlite.create({ ...options, ...(fs ? { fs } : {}) }), created: true };
   }
   const created = !existsSync(join(dataDir, VERSION_FILE));
   if (created) {
@@ -33,5 +38,13 @@ export async function openPGlite(dataDir: string | null): Promise<OpenedPGlite> 
     // memory; PG_VERSION goes last, so an interrupted copy is not taken for a database and is redone.
     if (template) extractTar(template, dataDir, VERSION_FILE);
   }
-  return { pglite: await PGlite.create(dataDir, { startParams }), created };
+  return { pglite: await PGlite.create(dataDir, options), created };
+}
+
+function compiled(assets: PGliteAssets): PGliteOptions {
+  return {
+    pgliteWasmModule: assets.pgliteWasmModule,
+    initdbWasmModule: assets.initdbWasmModule,
+    fsBundle: new Blob([assets.fsBundle]),
+  };
 }

@@ -41,7 +41,7 @@ export class DeliveryWorker {
 
   /** Starts sending. On embedded PGlite no other process can hold a lease, so stale ones are freed first. */
   async start(): Promise<void> {
-    if (this.database.pglite) await this.repo.releaseLeases();
+    if (this.database.embedded) await this.repo.releaseLeases();
     this.wake();
   }
 
@@ -97,7 +97,7 @@ export class DeliveryWorker {
   private async schedule(): Promise<void> {
     if (this.stopped) return;
     const next = await this.repo.nextDue();
-    if (!next && this.database.pglite) return;
+    if (!next && this.database.embedded) return;
     const wait = next ? Math.max(0, next.getTime() - this.now()) : POLL_MS;
     this.timer = setTimeout(() => this.wake(), Math.min(wait + 5, POLL_MS)).unref();
   }

@@ -8,7 +8,7 @@ export const DELIVERY_CHANNEL = "keyward_webhooks";
 /**
  * Calls `onQueued` whenever any replica commits a new delivery in this database's schema. On PostgreSQL a
  * connection of its own LISTENs (reconnecting after a failure, when it also calls `onQueued`: something may
- * have been missed); on PGlite the engine notifies in-process. Returns the function that stops listening.
+ * have been missed); on PGlite the engine's thread passes its notifications on. Returns the function that stops listening.
  */
 export async function listenForDeliveries(
   database: Database,
@@ -19,7 +19,7 @@ export async function listenForDeliveries(
   const deliver = (payload: string | undefined) => {
     if (payload === schema) onQueued();
   };
-  if (database.pglite) return database.pglite.listen(DELIVERY_CHANNEL, deliver);
+  if (database.embedded) return database.embedded.listen(DELIVERY_CHANNEL, deliver);
   if (database.target.kind !== "postgres") throw new Error("no notifications for this store");
   const url = database.target.url;
   let stopped = false;

@@ -31,9 +31,9 @@ describe("key change notifications", () => {
       "connect-json-http1",
       (await t.mintKey({ companyId: "acme", scopes: ["keys:admin"] })).secret,
     );
-    const pglite = t.app.ctx.database.pglite;
-    if (pglite) {
-      unlisten = await pglite.listen(KEY_CHANNEL, (payload) => heard.push(payload));
+    const embedded = t.app.ctx.database.embedded;
+    if (embedded) {
+      unlisten = await embedded.listen(KEY_CHANNEL, (payload) => heard.push(payload));
     } else {
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();

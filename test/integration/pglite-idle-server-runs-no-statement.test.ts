@@ -2,21 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
- * Embedded PGlite runs in the server's thread, so every statement holds up the Checks waiting behind it. A
- * server with nothing to do must not run any: no poll of an empty webhook queue, no flush of no traffic.
+ * A server with nothing to do runs no statement: no poll of an empty webhook queue, no flush of no traffic.
+ * Embedded PGlite has its own thread, but the machine's cores are shared with the proxy beside it.
  */
 describe("an idle server on embedded PGlite", () => {
   let t: TestApp;
   const statements: string[] = [];
   beforeAll(async () => {
     t = await startTestApp({ env: { KEYWARD_DATABASE_URL: "memory://" } });
-    const pglite = t.app.ctx.database.pglite;
-    if (!pglite) throw new Error("the app is not on embedded PGlite");
-    const query = pglite.query.bind(pglite);
-    pglite.query = ((text: string, ...rest: never[]) => {
+    const embedded = t.app.ctx.database.embedded;
+    if (!embedded) throw new Error("the app is not on embedded PGlite");
+    const query = embedded.query.bind(embedded);
+    embedded.query = ((text: string, ...rest: never[]) => {
       statements.push(text);
       return query(text, ...rest);
-    }) as typeof pglite.query;
+    }) as typeof embedded.query;
   });
   afterAll(async () => {
     await t?.close();

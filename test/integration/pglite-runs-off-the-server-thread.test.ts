@@ -1,0 +1,67 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Database } from "../../src/store/database.js";
+
+/**
+ * Embedded PGlite runs each statement synchronously. In its own thread, a long statement (the usage flush,
+ * a big audit query) leaves the server's thread free: Checks and timers go on while it runs.
+ */
+describe("embedded PGlite's own thread", () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await Database.open({ kind: "pglite", dataDir: null });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("keeps this thread's timers running while a statement runs", async () => {
+    const order: string[] = [];
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    try {
+      setTimeout(() => order.push("timer"), 0);
+      const { rows } = await sql<{ n: string }>`
+        select count(*)::text as n from generate_series(1, 3000000) g where g % 7 = 3
+      `.execute(database.db);
+      order.push("statement");
+      expect(rows[0]?.n).toBe("428572");
+    } finally {
+      clearInterval(ticker);
+    }
+    // In the same thread, the answer would come before any timer could run, and none could tick meanwhile.
+    expect(order).toEqual(["timer", "statement"]);
+    expect(ticks).toBeGreaterThan(2);
+  });
+
+  it("hands PostgreSQL's errors over with their SQLSTATE and constraint", async () => {
+    await sql`create table pairs (id int primary key)`.execute(database.db);
+    await sql`insert into pairs values (1)`.execute(database.db);
+    const err = await sql`insert into pairs values (1)`.execute(database.db).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ code: "23505", constraint: "pairs_pkey" });
+    expect((err as Error).message).toContain("duplicate key");
+  });
+
+  it("passes values of every stored type back as they were", async () => {
+    const when = new Date("2026-11-30T12:34:56.789Z");
+    const bytes = new Uint8Array([0, 1, 254, 255]);
+    const { rows } = await sql<{
+      at: Date;
+      raw: Uint8Array;
+      list: string[];
+      doc: { a: number };
+      flag: boolean;
+    }>`
+      select ${when}::timestamptz as at, ${bytes}::bytea as raw, array['x', 'y'] as list,
+             '{"a": 1}'::jsonb as doc, true as flag
+    `.execute(database.db);
+    expect(rows[0]).toEqual({ at: when, raw: bytes, list: ["x", "y"], doc: { a: 1 }, flag: true });
+  });
+
+  it("fails every call after the store is closed, instead of hanging", async () => {
+    const other = await Database.open({ kind: "pglite", dataDir: null });
+    await other.close();
+    await expect(sql`select 1`.execute(other.db)).rejects.toThrow();
+  });
+});
