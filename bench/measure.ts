@@ -82,6 +82,46 @@ export async function measure(ctx: BenchContext, target: Target, spec: MeasureSp
   };
 }
 
+/**
+ * One target's rounds as one measurement: each figure the median of the rounds' figures (a round's p99 is
+ * set by a handful of its slowest requests, so one disturbed round would otherwise decide it).
+ */
+export function medianOfRounds(rounds: readonly Measurement[]): Measurement {
+  const first = rounds[0];
+  if (!first) throw new Error("no rounds to combine");
+  if (rounds.length === 1) return first;
+  const latencies = rounds.map((r) => r.latency).filter((l): l is LatencyStats => l !== null);
+  const problems = rounds.map((r) => r.problem).filter((p): p is string => p !== null);
+  const stat = (key: keyof LatencyStats) => median(latencies.map((l) => l[key]));
+  return {
+    target: first.target,
+    requests: rounds.reduce((sum, r) => sum + r.requests, 0),
+    reqPerSec: median(rounds.map((r) => r.reqPerSec)),
+    latency:
+      latencies.length === rounds.length
+        ? {
+            count: latencies.reduce((sum, l) => sum + l.count, 0),
+            mean: stat("mean"),
+            p50: stat("p50"),
+            p90: stat("p90"),
+            p99: stat("p99"),
+            p999: stat("p999"),
+            max: Math.max(...latencies.map((l) => l.max)),
+          }
+        : null,
+    cpuUsPerRequest: median(rounds.map((r) => r.cpuUsPerRequest)),
+    problem: problems.length > 0 ? problems.join("; ") : null,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Where and how h2load loads `target`: its URL, request, connections and threads. */
 function shape(ctx: BenchContext, target: Target) {
   const { settings } = ctx;

@@ -20,6 +20,11 @@ export interface BenchSettings {
   /** Offered load as a fraction of the null handler's max throughput. */
   offeredFraction: number;
   offeredRunSec: number;
+  /**
+   * Alternating rounds at the light load, each target's figures the median of its rounds: one 10 s run's p99
+   * moves by a millisecond or more between runs of the same server, more than the difference looked for.
+   */
+  lightRounds: number;
   /** postgres:// URL for Keyward's store; in-memory PGlite when absent. */
   databaseUrl: string | undefined;
 }
@@ -39,6 +44,7 @@ export function benchSettings(env: NodeJS.ProcessEnv): BenchSettings {
     maxRequests: quick ? 50_000 : 400_000,
     offeredFraction: 0.65,
     offeredRunSec: quick ? 2.5 : 10,
+    lightRounds: quick ? 1 : 3,
     databaseUrl: env.KEYWARD_BENCH_DATABASE_URL || undefined,
   };
 }

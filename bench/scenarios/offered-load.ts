@@ -1,4 +1,4 @@
-import { type Measurement, measure, roundUp } from "../measure.js";
+import { type Measurement, measure, medianOfRounds, roundUp } from "../measure.js";
 import { ms, rate, ratio } from "../report.js";
 import type { BenchContext, Scenario } from "../scenario.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
@@ -31,13 +31,13 @@ export const offeredLoad: Scenario = {
     const max = ctx.results.get(MAX_THROUGHPUT) as MaxThroughput | undefined;
     if (!max) throw new Error(`${OFFERED_LOAD} needs the ${MAX_THROUGHPUT} scenario to run first`);
     const share = settings.offeredFraction;
-    const loads = [{ label: `${pct(share)} null max`, offered: max.null.reqPerSec * share }];
+    const loads = [{ label: `${pct(share)} null max`, offered: max.null.reqPerSec * share, rounds: 1 }];
     if (max.keyward.reqPerSec < max.null.reqPerSec * share * 1.1) {
-      loads.push({ label: `${pct(share)} keyward max`, offered: max.keyward.reqPerSec * share });
+      loads.push({ label: `${pct(share)} keyward max`, offered: max.keyward.reqPerSec * share, rounds: 1 });
     }
-    loads.push({ label: "light load", offered: LIGHT_LOAD });
+    loads.push({ label: "light load", offered: LIGHT_LOAD, rounds: settings.lightRounds });
     const points: LoadPoint[] = [];
-    for (const load of loads) points.push(await loadPoint(ctx, load.label, load.offered));
+    for (const load of loads) points.push(await loadPoint(ctx, load));
     ctx.results.set(OFFERED_LOAD, points);
     const notes = points.map(
       (p) =>
@@ -63,6 +63,7 @@ export const offeredLoad: Scenario = {
         ["c", String(settings.clients)],
         ["m", String(settings.streams)],
         ["duration", `~${settings.offeredRunSec}s per run`],
+        ["light load", `${settings.lightRounds} alternating rounds, median of each figure (max: of all)`],
       ],
       columns: [
         "load",
@@ -96,17 +97,29 @@ export const offeredLoad: Scenario = {
   },
 };
 
-async function loadPoint(ctx: BenchContext, label: string, offered: number): Promise<LoadPoint> {
+/** One offered load, measured on the three targets in turn, `rounds` times over. */
+async function loadPoint(
+  ctx: BenchContext,
+  load: { label: string; offered: number; rounds: number },
+): Promise<LoadPoint> {
   const { settings } = ctx;
   const targets = await ctx.checkTargets();
-  const rpsPerClient = Math.max(1, Math.round(offered / settings.clients));
+  const rpsPerClient = Math.max(1, Math.round(load.offered / settings.clients));
   const total = rpsPerClient * settings.clients;
   const requests = roundUp(Math.max(settings.clients, total * settings.offeredRunSec), settings.clients);
   const spec = { requests, rpsPerClient, expectedSec: settings.offeredRunSec };
-  const nul = await measure(ctx, targets.null, spec);
-  const bare = await measure(ctx, targets.bare, spec);
-  const keyward = await measure(ctx, targets.keyward, spec);
-  return { label, offered: total, keyward, null: nul, bare };
+  const runs: Record<"null" | "bare" | "keyward", Measurement[]> = { null: [], bare: [], keyward: [] };
+  for (let round = 0; round < load.rounds; round++) {
+    for (const name of ["null", "bare", "keyward"] as const)
+      runs[name].push(await measure(ctx, targets[name], spec));
+  }
+  return {
+    label: load.label,
+    offered: total,
+    keyward: medianOfRounds(runs.keyward),
+    null: medianOfRounds(runs.null),
+    bare: medianOfRounds(runs.bare),
+  };
 }
 
 /** `a - b` in milliseconds, signed, to two decimals. */

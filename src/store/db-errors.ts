@@ -39,11 +39,11 @@ export class DatabaseTimeoutError extends Error {
   }
 }
 
-/** Refused without asking: the database is known to be down. */
+/** Refused without asking: the database is known to be down (`cause`: what brought it down, when known). */
 export class DatabaseUnavailableError extends Error {
   override name = "DatabaseUnavailableError";
-  constructor() {
-    super("database unavailable");
+  constructor(cause?: Error) {
+    super("database unavailable", cause ? { cause } : undefined);
   }
 }
 

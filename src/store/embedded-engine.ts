@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { DatabaseUnavailableError } from "./db-errors.js";
 import {
   type EngineMessage,
   type EngineRequest,
@@ -37,7 +38,7 @@ export class EmbeddedEngine {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<Listener>>();
-  /** Set once the thread has ended or failed: every call then fails with it. */
+  /** Set once the thread has ended or failed: every call then fails with it, as a database that is down. */
   private gone: Error | undefined;
 
   private constructor(
@@ -119,8 +120,8 @@ export class EmbeddedEngine {
     else pending?.reject(fromEngineError(message.error));
   }
 
-  private end(err: Error): void {
-    this.gone ??= err;
+  private end(why: Error): void {
+    this.gone ??= new DatabaseUnavailableError(why);
     for (const { reject } of this.pending.values()) reject(this.gone);
     this.pending.clear();
   }

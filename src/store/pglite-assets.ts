@@ -15,7 +15,7 @@ declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> };
 export interface PGliteAssets {
   pgliteWasmModule: WasmModule;
   initdbWasmModule: WasmModule;
-  fsBundle: Uint8Array;
+  fsBundle: Uint8Array<ArrayBuffer>;
 }
 
 let loading: Promise<PGliteAssets | null> | undefined;
@@ -35,5 +35,5 @@ async function load(): Promise<PGliteAssets> {
     WebAssembly.compile(pglite as Buffer),
     WebAssembly.compile(initdb as Buffer),
   ]);
-  return { pgliteWasmModule, initdbWasmModule, fsBundle: fsBundle as Buffer };
+  return { pgliteWasmModule, initdbWasmModule, fsBundle: new Uint8Array(fsBundle as Buffer) };
 }

@@ -1,6 +1,8 @@
+import type { Worker } from "node:worker_threads";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../src/store/database.js";
+import { isDatabaseUnavailable } from "../../src/store/db-errors.js";
 
 /**
  * Embedded PGlite runs each statement synchronously. In its own thread, a long statement (the usage flush,
@@ -59,9 +61,21 @@ describe("embedded PGlite's own thread", () => {
     expect(rows[0]).toEqual({ at: when, raw: bytes, list: ["x", "y"], doc: { a: 1 }, flag: true });
   });
 
-  it("fails every call after the store is closed, instead of hanging", async () => {
+  it("fails every call after the store is closed, as a database that is down, instead of hanging", async () => {
     const other = await Database.open({ kind: "pglite", dataDir: null });
     await other.close();
-    await expect(sql`select 1`.execute(other.db)).rejects.toThrow();
+    const err = await sql`select 1`.execute(other.db).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  it("fails the calls in flight and every later one when the engine's thread dies", async () => {
+    const other = await Database.open({ kind: "pglite", dataDir: null });
+    const thread = Reflect.get(other.embedded as object, "worker") as Worker;
+    const inFlight = sql`select count(*) from generate_series(1, 5000000)`.execute(other.db).catch((e) => e);
+    await thread.terminate();
+    expect(isDatabaseUnavailable(await inFlight)).toBe(true);
+    expect(isDatabaseUnavailable(await other.ping().catch((e: unknown) => e))).toBe(true);
+    await other.close();
   });
 });
