@@ -24,6 +24,12 @@ type Listener = (payload: string) => void;
  */
 const WORKER_SCRIPT = new URL("../../dist/store/pglite-worker.js", import.meta.url);
 
+/**
+ * The engine thread's JavaScript heap. Its objects are few and short-lived (a statement's rows on their way
+ * here); V8's default young generation, sized for a busy server thread, only added resident memory.
+ */
+const ENGINE_HEAP = { maxYoungGenerationSizeMb: 8 };
+
 type Pending = { resolve(message: EngineMessage & { kind: "done" }): void; reject(err: Error): void };
 /** A request before it is given its id. */
 type Unsent<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -56,7 +62,7 @@ export class EmbeddedEngine {
   /** Starts the engine's thread and opens the store in `dataDir` (null: in memory). */
   static async open(dataDir: string | null): Promise<EmbeddedEngine> {
     const start: EngineStart = { dataDir, assets: await pgliteAssets() };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: start });
+    const worker = new Worker(WORKER_SCRIPT, { workerData: start, resourceLimits: ENGINE_HEAP });
     try {
       return new EmbeddedEngine(worker, await opened(worker));
     } catch (err) {

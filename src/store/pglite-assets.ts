@@ -8,19 +8,18 @@ type WasmModule = NonNullable<PGliteOptions["pgliteWasmModule"]>;
 declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> };
 
 /**
- * What every embedded engine loads the same: PostgreSQL and initdb compiled from WebAssembly, and the file
- * bundle PostgreSQL starts from. Compiled once per process and handed to each engine's thread, a new engine
- * skips most of a second of compiling (the tests open dozens).
+ * PostgreSQL and initdb compiled from WebAssembly. Compiled once per process and handed to each engine's
+ * thread (threads share compiled code), a new engine skips most of a second of compiling (the tests open
+ * dozens). The engine reads PostgreSQL's file bundle itself: kept here too, it would be held twice.
  */
 export interface PGliteAssets {
   pgliteWasmModule: WasmModule;
   initdbWasmModule: WasmModule;
-  fsBundle: Uint8Array<ArrayBuffer>;
 }
 
 let loading: Promise<PGliteAssets | null> | undefined;
 
-/** The assets, compiled on first use; null when the installed PGlite keeps them elsewhere (it then loads its own). */
+/** The modules, compiled on first use; null when PGlite keeps them elsewhere (it then compiles its own). */
 export function pgliteAssets(): Promise<PGliteAssets | null> {
   loading ??= load().catch(() => null);
   return loading;
@@ -28,12 +27,10 @@ export function pgliteAssets(): Promise<PGliteAssets | null> {
 
 async function load(): Promise<PGliteAssets> {
   const dist = dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
-  const [pglite, initdb, fsBundle] = await Promise.all(
-    ["pglite.wasm", "initdb.wasm", "pglite.data"].map((name) => readFile(join(dist, name))),
-  );
+  const compile = async (name: string) => WebAssembly.compile(await readFile(join(dist, name)));
   const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
-    WebAssembly.compile(pglite as Buffer),
-    WebAssembly.compile(initdb as Buffer),
+    compile("pglite.wasm"),
+    compile("initdb.wasm"),
   ]);
-  return { pgliteWasmModule, initdbWasmModule, fsBundle: new Uint8Array(fsBundle as Buffer) };
+  return { pgliteWasmModule, initdbWasmModule };
 }

@@ -42,9 +42,5 @@ export async function openPGlite(
 }
 
 function compiled(assets: PGliteAssets): PGliteOptions {
-  return {
-    pgliteWasmModule: assets.pgliteWasmModule,
-    initdbWasmModule: assets.initdbWasmModule,
-    fsBundle: new Blob([assets.fsBundle]),
-  };
+  return { pgliteWasmModule: assets.pgliteWasmModule, initdbWasmModule: assets.initdbWasmModule };
 }
