@@ -24,7 +24,7 @@ export type EngineMessage =
 export interface EngineStart {
   /** The data dir; null keeps the database in memory. */
   dataDir: string | null;
-  /** PGlite's compiled WebAssembly and file bundle, when this process has them ready. */
+  /** PGlite's compiled WebAssembly, when this process has it ready. */
   assets: PGliteAssets | null;
 }
 

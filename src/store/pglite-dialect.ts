@@ -20,13 +20,13 @@ export interface StatementRunner {
  * holder at a time (a promise chain acts as the mutex); a transaction keeps it until commit or rollback.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly engine: StatementRunner) {}
+  constructor(private readonly runner: StatementRunner) {}
 
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.engine);
+    return new PGliteDriver(this.runner);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -41,8 +41,8 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private readonly releases = new Map<DatabaseConnection, () => void>();
 
-  constructor(engine: StatementRunner) {
-    this.connection = new PGliteConnection(engine);
+  constructor(runner: StatementRunner) {
+    this.connection = new PGliteConnection(runner);
   }
 
   async init(): Promise<void> {}
@@ -79,10 +79,10 @@ class PGliteDriver implements Driver {
 
 /** The one connection: each statement goes to the runner, and its answer comes back. */
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly engine: StatementRunner) {}
+  constructor(private readonly runner: StatementRunner) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.engine.query<R>(query.sql, query.parameters);
+    const result = await this.runner.query<R>(query.sql, query.parameters);
     const affected = result.affectedRows;
     return {
       rows: result.rows,

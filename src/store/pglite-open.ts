@@ -25,7 +25,7 @@ export async function openPGlite(
   assets: PGliteAssets | null = null,
 ): Promise<OpenedPGlite> {
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
-  const options: PGliteOptions = { startParams, ...(assets ? compiled(assets) : {}) };
+  const options: PGliteOptions = { startParams, ...assets };
   if (dataDir === null) {
     const template = await loadTemplate();
     const fs = template ? new PrefilledMemoryFS(readTar(template)) : undefined;
@@ -39,8 +39,4 @@ export async function openPGlite(
     if (template) extractTar(template, dataDir, VERSION_FILE);
   }
   return { pglite: await PGlite.create(dataDir, options), created };
-}
-
-function compiled(assets: PGliteAssets): PGliteOptions {
-  return { pgliteWasmModule: assets.pgliteWasmModule, initdbWasmModule: assets.initdbWasmModule };
 }
