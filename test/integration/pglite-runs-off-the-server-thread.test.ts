@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../src/store/database.js";
 import { isDatabaseUnavailable } from "../../src/store/db-errors.js";
+import { pgliteAssets } from "../../src/store/pglite-assets.js";
 
 /**
  * Embedded PGlite runs each statement synchronously. In its own thread, a long statement (the usage flush,
@@ -34,6 +35,13 @@ describe("embedded PGlite's own thread", () => {
     // In the same thread, the answer would come before any timer could run, and none could tick meanwhile.
     expect(order).toEqual(["timer", "statement"]);
     expect(ticks).toBeGreaterThan(2);
+  });
+
+  it("compiles PGlite's WebAssembly once per process and finds it where the installed PGlite keeps it", async () => {
+    const first = await pgliteAssets();
+    expect(first?.pgliteWasmModule).toBeDefined();
+    expect(first?.initdbWasmModule).toBeDefined();
+    expect(await pgliteAssets()).toBe(first);
   });
 
   it("hands PostgreSQL's errors over with their SQLSTATE and constraint", async () => {
