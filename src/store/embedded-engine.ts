@@ -43,7 +43,8 @@ type Request = Unsent<EngineRequest>;
 export class EmbeddedEngine {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The channels listened to: their listeners, and the engine's registration of the channel. */
+  private readonly channels = new Map<string, { listeners: Set<Listener>; registered: Promise<unknown> }>();
   /** Set once the thread has ended or failed: every call then fails with it, as a database that is down. */
   private gone: Error | undefined;
 
@@ -79,17 +80,19 @@ export class EmbeddedEngine {
 
   /** Calls `listener` with every payload NOTIFYed on `channel`; resolves to the function that stops it. */
   async listen(channel: string, listener: Listener): Promise<() => Promise<void>> {
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
-      await this.ask({ kind: "listen", channel });
+    let heard = this.channels.get(channel);
+    if (!heard) {
+      // Kept with its registration, so a second listener waits for the same one and a failed one is retried.
+      heard = { listeners: new Set(), registered: this.ask({ kind: "listen", channel }) };
+      this.channels.set(channel, heard);
+      heard.registered.catch(() => this.channels.delete(channel));
     }
-    set.add(listener);
+    await heard.registered;
+    heard.listeners.add(listener);
+    const set = heard;
     return async () => {
-      const current = this.listeners.get(channel);
-      if (!current?.delete(listener) || current.size > 0) return;
-      this.listeners.delete(channel);
+      if (!set.listeners.delete(listener) || set.listeners.size > 0) return;
+      this.channels.delete(channel);
       if (!this.gone) await this.ask({ kind: "unlisten", channel });
     };
   }
@@ -116,7 +119,7 @@ export class EmbeddedEngine {
 
   private receive(message: EngineMessage): void {
     if (message.kind === "notify") {
-      for (const listener of this.listeners.get(message.channel) ?? []) listener(message.payload);
+      for (const listener of this.channels.get(message.channel)?.listeners ?? []) listener(message.payload);
       return;
     }
     if (message.kind !== "done" && message.kind !== "failed") return;

@@ -1,6 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Database } from "../../src/store/database.js";
 import { isDatabaseUnavailable } from "../../src/store/db-errors.js";
 import { pgliteAssets } from "../../src/store/pglite-assets.js";
@@ -42,6 +42,24 @@ describe("embedded PGlite's own thread", () => {
     expect(first?.pgliteWasmModule).toBeDefined();
     expect(first?.initdbWasmModule).toBeDefined();
     expect(await pgliteAssets()).toBe(first);
+  });
+
+  it("delivers a channel's notifications to every listener, registered at once, until each stops", async () => {
+    const engine = database.embedded;
+    if (!engine) throw new Error("not on embedded PGlite");
+    const a: string[] = [];
+    const b: string[] = [];
+    const [stopA, stopB] = await Promise.all([
+      engine.listen("test_channel", (p) => a.push(p)),
+      engine.listen("test_channel", (p) => b.push(p)),
+    ]);
+    await sql`select pg_notify('test_channel', 'one')`.execute(database.db);
+    await vi.waitFor(() => expect([a, b]).toEqual([["one"], ["one"]]));
+    await stopA();
+    await sql`select pg_notify('test_channel', 'two')`.execute(database.db);
+    await vi.waitFor(() => expect(b).toEqual(["one", "two"]));
+    expect(a).toEqual(["one"]);
+    await stopB();
   });
 
   it("hands PostgreSQL's errors over with their SQLSTATE and constraint", async () => {
