@@ -48,6 +48,12 @@ export function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`;
 }
 
+/** A paired ratio as "0.74x (0.70x-0.79x over 4 rounds)". */
+export function spread(r: { median: number; low: number; high: number; rounds: number }): string {
+  const x = (v: number) => `${v.toFixed(2)}x`;
+  return r.rounds === 1 ? x(r.median) : `${x(r.median)} (${x(r.low)}-${x(r.high)} over ${r.rounds} rounds)`;
+}
+
 /** The columns of a table of measurements, one row per target (see `measurementRow`). */
 export const MEASUREMENT_COLUMNS = [
   "target",

@@ -13,7 +13,7 @@ export interface BenchSettings {
   warmupSec: number;
   /** Max-throughput runs take the same request count, sized so the slower server runs about this long. */
   maxRunSec: number;
-  /** Alternating null/keyward rounds of the max-throughput runs. */
+  /** Alternating rounds of the max-throughput runs; Keyward and bare run back to back in each. */
   maxRounds: number;
   minRequests: number;
   maxRequests: number;
@@ -38,8 +38,8 @@ export function benchSettings(env: NodeJS.ProcessEnv): BenchSettings {
     streams: positive(env.BENCH_STREAMS, "BENCH_STREAMS") ?? 16,
     threads: positive(env.BENCH_THREADS, "BENCH_THREADS") ?? 1,
     warmupSec: quick ? 1 : 3,
-    maxRunSec: quick ? 2.5 : 7,
-    maxRounds: quick ? 1 : 2,
+    maxRunSec: quick ? 2.5 : 4,
+    maxRounds: quick ? 1 : 4,
     minRequests: quick ? 2_000 : 10_000,
     maxRequests: quick ? 50_000 : 400_000,
     offeredFraction: 0.65,

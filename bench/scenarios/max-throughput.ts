@@ -1,5 +1,5 @@
-import { type Measurement, measure, roundUp, warmUp } from "../measure.js";
-import { MEASUREMENT_COLUMNS, measurementRow, rate, ratio } from "../report.js";
+import { type Measurement, measure, pairedRatio, type RatioSpread, roundUp, warmUp } from "../measure.js";
+import { MEASUREMENT_COLUMNS, measurementRow, rate, ratio, spread } from "../report.js";
 import type { Scenario } from "../scenario.js";
 
 /** The servers' flat-out figures, kept for the scenarios that follow. */
@@ -8,6 +8,8 @@ export interface MaxThroughput {
   null: Measurement;
   nullDecode: Measurement;
   bare: Measurement;
+  /** Keyward / bare, round by round: throughput, and cpu per request. */
+  paired: { throughput: RatioSpread; cpu: RatioSpread };
 }
 
 export const MAX_THROUGHPUT = "max-throughput";
@@ -37,20 +39,29 @@ export const maxThroughput: Scenario = {
     );
     const expected = (rps: number) => requests / Math.max(1, rps);
     // Alternating rounds, best kept: other load on the machine comes and goes, and the best round of each is
-    // the one it disturbed least.
-    const rounds: MaxThroughput[] = [];
+    // the one it disturbed least. Keyward and bare run back to back, first one then the other, so each round
+    // also gives a ratio of two runs on the same machine.
+    const rounds: Omit<MaxThroughput, "paired">[] = [];
+    const run = (target: keyof typeof warm) =>
+      measure(ctx, targets[target], { requests, expectedSec: expected(warm[target]) });
     for (let round = 0; round < settings.maxRounds; round++) {
-      const n = await measure(ctx, targets.null, { requests, expectedSec: expected(warm.null) });
-      const k = await measure(ctx, targets.keyward, { requests, expectedSec: expected(warm.keyward) });
-      const d = await measure(ctx, targets.nullDecode, { requests, expectedSec: expected(warm.nullDecode) });
-      const b = await measure(ctx, targets.bare, { requests, expectedSec: expected(warm.bare) });
+      const n = await run("null");
+      const keywardFirst = round % 2 === 0;
+      const first = await run(keywardFirst ? "keyward" : "bare");
+      const second = await run(keywardFirst ? "bare" : "keyward");
+      const d = await run("nullDecode");
+      const [k, b] = keywardFirst ? [first, second] : [second, first];
       rounds.push({ null: n, keyward: k, nullDecode: d, bare: b });
     }
+    const paired = {
+      throughput: pairedRatio(rounds.map((r) => ({ a: r.keyward.reqPerSec, b: r.bare.reqPerSec }))),
+      cpu: pairedRatio(rounds.map((r) => ({ a: r.keyward.cpuUsPerRequest, b: r.bare.cpuUsPerRequest }))),
+    };
     const nul = best(rounds.map((r) => r.null));
     const keyward = best(rounds.map((r) => r.keyward));
     const nullDecode = best(rounds.map((r) => r.nullDecode));
     const bare = best(rounds.map((r) => r.bare));
-    ctx.results.set(MAX_THROUGHPUT, { keyward, null: nul, nullDecode, bare } satisfies MaxThroughput);
+    ctx.results.set(MAX_THROUGHPUT, { keyward, null: nul, nullDecode, bare, paired } satisfies MaxThroughput);
     return {
       title: this.title,
       params: [
@@ -59,12 +70,13 @@ export const maxThroughput: Scenario = {
         ["m", String(settings.streams)],
         ["t", String(settings.threads)],
         ["warm-up", `${settings.warmupSec}s each`],
-        ["rounds", `${settings.maxRounds} alternating, best kept`],
+        ["rounds", `${settings.maxRounds} alternating, best kept; keyward and bare back to back`],
       ],
       columns: MEASUREMENT_COLUMNS,
       rows: [bare, nul, nullDecode, keyward].map(measurementRow),
       notes: [
         `keyward/bare (a node:http2 server answering an empty CheckResponse, no gRPC library): throughput ${ratio(keyward.reqPerSec, bare.reqPerSec)}, p50 ${ratio(keyward.latency?.p50, bare.latency?.p50)}, p99 ${ratio(keyward.latency?.p99, bare.latency?.p99)}, cpu per request ${ratio(keyward.cpuUsPerRequest, bare.cpuUsPerRequest)}`,
+        `keyward/bare round by round (median, range): throughput ${spread(paired.throughput)}, cpu per request ${spread(paired.cpu)}`,
         `keyward/null: throughput ${ratio(keyward.reqPerSec, nul.reqPerSec)}, p50 ${ratio(keyward.latency?.p50, nul.latency?.p50)}, p99 ${ratio(keyward.latency?.p99, nul.latency?.p99)}`,
         `keyward/null-decode (a null handler that decodes the whole CheckRequest with protobuf-es): throughput ${ratio(keyward.reqPerSec, nullDecode.reqPerSec)}, p99 ${ratio(keyward.latency?.p99, nullDecode.latency?.p99)}`,
         `rounds req/s: null ${rounds.map((r) => rate(r.null.reqPerSec)).join(", ")}; null-decode ${rounds.map((r) => rate(r.nullDecode.reqPerSec)).join(", ")}; bare ${rounds.map((r) => rate(r.bare.reqPerSec)).join(", ")}; keyward ${rounds.map((r) => rate(r.keyward.reqPerSec)).join(", ")}; warm-up: null ${rate(warm.null)}, null-decode ${rate(warm.nullDecode)}, bare ${rate(warm.bare)}, keyward ${rate(warm.keyward)}`,

@@ -1,5 +1,5 @@
 import type { Measurement } from "../measure.js";
-import { ms, rate, ratio } from "../report.js";
+import { ms, rate, ratio, spread } from "../report.js";
 import type { Scenario } from "../scenario.js";
 import { FORWARD_AUTH, type ForwardAuthFigures } from "./forward-auth.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
@@ -43,6 +43,7 @@ export const summary: Scenario = {
     const cpu = max
       ? [
           `cpu per Check at max throughput: keyward ${max.keyward.cpuUsPerRequest.toFixed(1)} µs, bare ${max.bare.cpuUsPerRequest.toFixed(1)} µs, null ${max.null.cpuUsPerRequest.toFixed(1)} µs (server process only, user + system)`,
+          `keyward/bare at max throughput, round by round (median, range): throughput ${spread(max.paired.throughput)}, cpu per Check ${spread(max.paired.cpu)}`,
         ]
       : [];
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Measurement, medianOfRounds } from "../../bench/measure.js";
+import { type Measurement, medianOfRounds, pairedRatio } from "../../bench/measure.js";
 
 function round(p99: number, reqPerSec: number, problem: string | null = null): Measurement {
   return {
@@ -33,5 +33,31 @@ describe("the bench's rounds at one load", () => {
     expect(medianOfRounds([round(2, 1000), round(4, 1000)]).latency?.p99).toBe(3);
     const only = round(7, 1000);
     expect(medianOfRounds([only])).toBe(only);
+  });
+});
+
+describe("the bench's Keyward / bare ratio", () => {
+  it("is taken round by round, so a machine that slowed between rounds does not skew it", () => {
+    // The machine ran at half speed in the second round: both servers' rates halved.
+    const r = pairedRatio([
+      { a: 14_000, b: 20_000 },
+      { a: 7_000, b: 10_000 },
+      { a: 15_000, b: 20_000 },
+    ]);
+    expect(r.median).toBeCloseTo(0.7);
+    expect(r.low).toBeCloseTo(0.7);
+    expect(r.high).toBeCloseTo(0.75);
+    expect(r.rounds).toBe(3);
+    // Each server's best round taken on its own would say 15,000 / 20,000.
+  });
+
+  it("skips a round whose baseline answered nothing, and refuses to compare no rounds", () => {
+    expect(
+      pairedRatio([
+        { a: 5, b: 0 },
+        { a: 8, b: 10 },
+      ]).median,
+    ).toBeCloseTo(0.8);
+    expect(() => pairedRatio([{ a: 5, b: 0 }])).toThrow(/no rounds/);
   });
 });
