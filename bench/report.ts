@@ -1,3 +1,5 @@
+import type { RatioSpread } from "./measure.js";
+
 /** What a scenario prints: its parameters, one table, and notes (ratios, caveats, problems). */
 export interface Report {
   title: string;
@@ -49,7 +51,7 @@ export function ratio(a: number | undefined, b: number | undefined): string {
 }
 
 /** A paired ratio as "0.74x (0.70x-0.79x over 4 rounds)". */
-export function spread(r: { median: number; low: number; high: number; rounds: number }): string {
+export function spread(r: RatioSpread): string {
   const x = (v: number) => `${v.toFixed(2)}x`;
   return r.rounds === 1 ? x(r.median) : `${x(r.median)} (${x(r.low)}-${x(r.high)} over ${r.rounds} rounds)`;
 }
