@@ -8,11 +8,10 @@
  * types does before its handler runs. Keyward reads only the fields it needs, so it is compared with both.
  */
 
-import { toBinary } from "@bufbuild/protobuf";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { allowResponse } from "../src/authz/check-response.js";
-import { Authorization, CheckResponseSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { Authorization } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { childOptions, serveParent } from "./child-protocol.js";
+import { CONSTANT_ALLOW } from "./constant-allow.js";
 import { grpcMethod } from "./grpc-js-method.js";
 
 /** How the parent wants the baseline. */
@@ -24,20 +23,6 @@ export interface NullServerOptions {
 /** What the parent learns when the baseline listens. */
 export interface NullServerInfo {
   authzPort: number;
-}
-
-// Shaped like Keyward's own allow, so both servers send an answer of the same size; encoded once, as Keyward
-// does for answers it can share.
-const ALLOW = encode({
-  allow: true,
-  keyId: "key_0000000000000000000000",
-  companyId: "acme",
-  scopes: ["candidates:read", "candidates:write"],
-  environment: "live",
-});
-
-function encode(allow: Parameters<typeof allowResponse>[0]): Buffer {
-  return Buffer.from(toBinary(CheckResponseSchema, allowResponse(allow)));
 }
 
 await serveParent<NullServerInfo>(async () => {
@@ -54,7 +39,7 @@ await serveParent<NullServerInfo>(async () => {
         responseSerialize: (m: unknown) => m as Buffer,
       },
     },
-    { Check: (_call: unknown, done: (e: null, r: unknown) => void) => done(null, ALLOW) },
+    { Check: (_call: unknown, done: (e: null, r: unknown) => void) => done(null, CONSTANT_ALLOW) },
   );
   const authzPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) =>

@@ -21,7 +21,8 @@ export interface Target {
 
 /**
  * The servers the Check scenarios compare: Keyward; two null handlers on grpc-js, one that does not decode
- * requests and one that decodes them in full with protobuf-es first; and a bare node:http2 server.
+ * requests and one that decodes them in full with protobuf-es first; a bare node:http2 server; and Keyward's
+ * own listener with a constant answer in place of the Check.
  */
 export interface CheckTargets {
   keyward: Target;
@@ -31,6 +32,8 @@ export interface CheckTargets {
   nullDecode: Target;
   /** A bare node:http2 server answering an empty CheckResponse, no gRPC library: the floor of node:http2. */
   bare: Target;
+  /** Keyward's own authz listener answering a constant allow of Keyward's size: the floor of its transport. */
+  transport: Target;
 }
 
 /** What every scenario gets: the settings, servers started on first use, and results earlier scenarios left. */

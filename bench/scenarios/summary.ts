@@ -32,7 +32,7 @@ export const summary: Scenario = {
     const forward = ctx.results.get(FORWARD_AUTH) as ForwardAuthFigures | undefined;
     const rows: string[][] = [];
     if (max) {
-      for (const base of [max.bare, max.null, max.nullDecode])
+      for (const base of [max.bare, max.transport, max.null, max.nullDecode])
         rows.push(row("max throughput", base, max.keyward));
     }
     for (const p of points) {
@@ -43,7 +43,7 @@ export const summary: Scenario = {
     const cpu = max
       ? [
           `cpu per Check at max throughput: keyward ${max.keyward.cpuUsPerRequest.toFixed(1)} µs, bare ${max.bare.cpuUsPerRequest.toFixed(1)} µs, null ${max.null.cpuUsPerRequest.toFixed(1)} µs (server process only, user + system)`,
-          `keyward/bare at max throughput, round by round (median, range): throughput ${spread(max.paired.throughput)}, cpu per Check ${spread(max.paired.cpu)}`,
+          `keyward/bare at max throughput, round by round (median, range): throughput ${spread(max.paired.throughput)}, cpu per Check ${spread(max.paired.cpu)}; transport/bare ${spread(max.paired.transport)}, keyward/transport ${spread(max.paired.check)}`,
         ]
       : [];
     return {
@@ -70,7 +70,7 @@ export const summary: Scenario = {
               `forward auth row: the baseline is Keyward's own gRPC Check, the keyward columns its /authz/forward over HTTP/1.1 keep-alive (${rate(forward.forward.reqPerSec)} req/s, cpu ${forward.forward.cpuUsPerRequest.toFixed(1)} µs per request; Check ${forward.check.cpuUsPerRequest.toFixed(1)} µs)`,
             ]
           : []),
-        "bare: node:http2 answering an empty CheckResponse, no gRPC library (the floor of node:http2); null: grpc-js answering a constant allow without decoding the request; null-decode: the same after a full protobuf-es decode, as a service on Envoy's generated types does",
+        "bare: node:http2 answering an empty CheckResponse, no gRPC library (the floor of node:http2); transport: Keyward's own listener answering a constant allow of Keyward's size instead of checking (the floor of its transport); null: grpc-js answering a constant allow without decoding the request; null-decode: the same after a full protobuf-es decode, as a service on Envoy's generated types does",
       ],
       problems: [],
     };

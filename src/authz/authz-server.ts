@@ -4,7 +4,7 @@ import type { Metrics } from "../metrics.js";
 import { GrpcStatus } from "../rpc/grpc-wire.js";
 import type { HealthSource } from "../rpc/health.js";
 import type { ReflectionIndex } from "../rpc/reflection.js";
-import type { CheckService } from "./check-service.js";
+import type { CheckAnswerer } from "./check-service.js";
 import type { ForwardAuth } from "./forward/forward-handler.js";
 import { CHECK_PATH, checkMethod } from "./transport/check-method.js";
 import type { StreamingAnswer } from "./transport/grpc-answer.js";
@@ -21,7 +21,7 @@ import { reflectionMethods } from "./transport/reflection-method.js";
 /** What the authz listener serves. */
 export interface AuthzServerOptions {
   listen: ListenAddress;
-  check: CheckService;
+  check: CheckAnswerer;
   health: HealthSource;
   reflection: ReflectionIndex;
   logger: Logger;

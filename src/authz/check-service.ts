@@ -9,6 +9,9 @@ import { type FactOptions, factOptions, requestFacts } from "./request-facts.js"
 /** An answer: a message, or one encoded once and shared. */
 export type Answer = CheckResponse | Buffer;
 
+/** What the gRPC listener needs of the Check: an answer per request (the bench stands in a constant one). */
+export type CheckAnswerer = Pick<CheckService, "check">;
+
 /** What the Check edge depends on. */
 export interface CheckDeps {
   authorizer: Authorizer;

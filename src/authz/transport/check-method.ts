@@ -5,7 +5,7 @@ import type { Metrics } from "../../metrics.js";
 import { GrpcStatus } from "../../rpc/grpc-wire.js";
 import { readCheckRequest } from "../check-request-reader.js";
 import { denyResponse } from "../check-response.js";
-import type { Answer, CheckService } from "../check-service.js";
+import type { Answer, CheckAnswerer } from "../check-service.js";
 import { deny } from "../decision.js";
 import { answerMessage, answerStatus, armDeadline } from "./grpc-answer.js";
 import { readUnary } from "./grpc-request.js";
@@ -13,7 +13,7 @@ import type { GrpcMethod } from "./grpc-router.js";
 
 /** What the Check method needs. */
 export interface CheckMethodDeps {
-  check: CheckService;
+  check: CheckAnswerer;
   logger: Logger;
   metrics: Metrics;
 }
