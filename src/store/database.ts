@@ -1,9 +1,10 @@
-import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
+import { Kysely, Migrator, sql } from "kysely";
 import type { DatabaseTarget } from "./database-target.js";
 import { withDeadline } from "./db-errors.js";
 import type { EmbeddedEngine } from "./embedded-engine.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema/index.js";
+import { SchemaScopedPostgresDialect } from "./schema-introspector.js";
 import { CommitHooks, type Tx } from "./transaction.js";
 
 /** What the database tells the rest of the process. */
@@ -70,7 +71,9 @@ export class Database {
       client.on("error", () => {});
       if (schema) client.query(`set search_path to ${quoteIdent(schema)}`).catch(() => {});
     });
-    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DatabaseSchema>({
+      dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? "public"),
+    });
     return new Database(db, { kind: "postgres", url, schema }, () => db.destroy(), options);
   }
 
@@ -108,14 +111,11 @@ export class Database {
       provider: migrationProvider,
       migrationTableSchema: this.schema,
     });
-    for (let attempt = 1; ; attempt++) {
-      const { error, results } = await migrator.migrateToLatest();
-      if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-      // The migrator looks for its tables by scanning every schema in the database; a schema someone else drops
-      // during that scan fails it by name (3F000). Nothing was changed then: look again.
-      if (attempt < 3 && (error as { code?: unknown }).code === "3F000") continue;
-      throw error instanceof Error ? error : new Error(String(error));
-    }
+    // The migrator finds its own tables by introspection, which the dialect confines to this schema: tables
+    // other deployments drop meanwhile cannot fail it (see SchemaIntrospector).
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
   }
 
   /**
