@@ -1,4 +1,4 @@
-import type { RatioSpread } from "./measure.js";
+import type { RatioSpread } from "./ratios.js";
 
 /** What a scenario prints: its parameters, one table, and notes (ratios, caveats, problems). */
 export interface Report {

@@ -1,4 +1,5 @@
-import { type Measurement, measure, pairedRatio, type RatioSpread, roundUp, warmUp } from "../measure.js";
+import { type Measurement, measure, roundUp, warmUp } from "../measure.js";
+import { pairedRatio, type RatioSpread } from "../ratios.js";
 import { MEASUREMENT_COLUMNS, measurementRow, rate, ratio, spread } from "../report.js";
 import type { Scenario } from "../scenario.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Measurement, medianOfRounds, pairedRatio } from "../../bench/measure.js";
+import { type Measurement, medianOfRounds } from "../../bench/measure.js";
+import { pairedRatio } from "../../bench/ratios.js";
 
 function round(p99: number, reqPerSec: number, problem: string | null = null): Measurement {
   return {
