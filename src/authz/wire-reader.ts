@@ -112,20 +112,25 @@ export class WireReader {
     return fieldEnd;
   }
 
-  /** A varint of at most five bytes that fits in 32 bits (tags and lengths), as an unsigned number. */
+  /**
+   * A varint of at most five bytes that fits in 32 bits (tags and lengths), as an unsigned number. The first
+   * four bytes (28 bits) are read with integer shifts, so offsets stay small integers on the hot path; only
+   * a fifth byte, whose bits 28–31 can pass 2^31, is added arithmetically.
+   */
   private varint32(end: number): number {
     const bytes = this.bytes;
     let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let shift = 0; shift < 28; shift += 7) {
       if (this.pos >= end) throw MALFORMED_WIRE;
       const b = bytes[this.pos++] as number;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) {
-        if (value > 0xffffffff) throw MALFORMED_WIRE;
-        return value;
-      }
+      value |= (b & 0x7f) << shift;
+      if (b < 0x80) return value;
     }
-    throw MALFORMED_WIRE;
+    if (this.pos >= end) throw MALFORMED_WIRE;
+    const last = bytes[this.pos++] as number;
+    // More than four bits left, or a continuation: the value does not fit in 32 bits.
+    if (last > 0x0f) throw MALFORMED_WIRE;
+    return value + last * 0x10000000;
   }
 
   private skip(type: number, end: number): void {

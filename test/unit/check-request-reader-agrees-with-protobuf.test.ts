@@ -312,6 +312,8 @@ describe("readCheckRequest refuses", () => {
     ["a group", Buffer.from([0x0b, 0x0c])],
     ["a varint over ten bytes", Buffer.from([0x10, ...Array(11).fill(0xff), 0x01])],
     ["a length over 32 bits", Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x1f])],
+    ["a length whose fifth byte continues", Buffer.from([0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00])],
+    ["a tag over 32 bits", Buffer.from([0xfa, 0xff, 0xff, 0xff, 0x1f, 0x00])],
     ["attributes sent as a varint", Buffer.from([0x08, 0x01])],
     ["invalid UTF-8 in the path", httpWith(0x22, Buffer.from([0xc3, 0x28]))],
     [
@@ -327,6 +329,19 @@ describe("readCheckRequest refuses", () => {
     ["a header entry field sent as a varint", httpWith(0x1a, Buffer.from([0x08, 0x01]))],
   ])("%s", (_name, bytes) => {
     expect(readCheckRequest(bytes)).toBeUndefined();
+  });
+
+  it("reads five-byte varints as protobuf does: the largest field number, a padded length", () => {
+    const path = httpWith(0x22, Buffer.from("/v1/x"));
+    // Field 536,870,911 (the largest), length-delimited, empty: its tag is 0xfffffffa in five bytes.
+    const largestField = Buffer.from([0xfa, 0xff, 0xff, 0xff, 0x0f, 0x00]);
+    // The attributes again, their length padded to five bytes with continuation bits.
+    const attributes = path.subarray(2);
+    const padded = Buffer.from([0x0a, 0x80 | attributes.length, 0x80, 0x80, 0x80, 0x00]);
+    const bytes = Buffer.concat([largestField, padded, attributes]);
+    expect(readCheckRequest(bytes)?.path).toBe("/v1/x");
+    const { reference, reader } = both(bytes);
+    expect(reader).toEqual(reference);
   });
 
   it("reads an empty message as a request with no attributes", () => {
