@@ -6,18 +6,33 @@ import { CheckRequestSchema } from "../dist/gen/envoy/service/auth/v3/external_a
 import { Metrics } from "../dist/metrics.js";
 import { benchCheckRequest } from "./check-request.js";
 
-/** One step of a Check and what a call of it cost, in nanoseconds. */
+/** One step of a Check and what a call of it cost, in nanoseconds: in a loop, and alone after an idle spell. */
 export interface StepCost {
   step: string;
   ns: number;
+  /** The median of single calls, each made after the process sat idle for `IDLE_MS`. */
+  idleNs: number;
+}
+
+/** How long the process sits idle before each lone call: a gap between requests at light load. */
+export const IDLE_MS = 5;
+const LONE_CALLS = 200;
+
+/** Not Keyward's work: one pass over 64 KB of numbers, to show what sitting idle costs any code on this machine. */
+const REFERENCE = new Float64Array(8192).map((_, i) => i);
+function sumReference(): number {
+  let sum = 0;
+  for (let i = 0; i < REFERENCE.length; i++) sum += REFERENCE[i] as number;
+  return sum;
 }
 
 /**
  * What each step of a cached Check costs inside Keyward's process, with no RPC around it: each step is
- * called in a loop on the bench request, after a warm-up, and timed as a whole. A full protobuf-es decode of
- * the same request is timed beside them for comparison.
+ * called in a loop on the bench request, after a warm-up, and timed as a whole; then called alone after the
+ * process sat idle, the way a lightly loaded sidecar meets each request. A full protobuf-es decode of the same
+ * request, and a pass over 64 KB that is no part of a Check, are timed beside them for comparison.
  */
-export function measureStepCosts(check: CheckService, secret: string): StepCost[] {
+export async function measureStepCosts(check: CheckService, secret: string): Promise<StepCost[]> {
   const bytes = Buffer.from(toBinary(CheckRequestSchema, benchCheckRequest(secret)));
   const view = readCheckRequest(bytes);
   if (!view) throw new Error("the bench request does not read");
@@ -40,8 +55,28 @@ export function measureStepCosts(check: CheckService, secret: string): StepCost[
       "the whole cached Check: read, facts, key, decide, limit, record, answer",
       () => check.check(readCheckRequest(bytes) ?? view),
     ],
+    ["reference: one pass over 64 KB of numbers (no part of a Check)", sumReference],
+    ["nothing: the two clock reads that time each call", () => undefined],
   ];
-  return steps.map(([step, run]) => ({ step, ns: timePerCall(run) }));
+  const costs: StepCost[] = [];
+  for (const [step, run] of steps) {
+    const ns = timePerCall(run);
+    costs.push({ step, ns, idleNs: await medianAfterIdle(run) });
+  }
+  return costs;
+}
+
+/** The median time of `LONE_CALLS` single calls, each after `IDLE_MS` with nothing to do. */
+async function medianAfterIdle(run: () => unknown): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < LONE_CALLS; i++) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const started = process.hrtime.bigint();
+    run();
+    times.push(Number(process.hrtime.bigint() - started));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
 }
 
 function timePerCall(run: () => unknown): number {
