@@ -14,9 +14,10 @@ export interface StepCost {
   idleNs: number;
 }
 
-/** Every step's cost, and how many whole-Check calls the cache could not answer (each then waited on the store). */
+/** Every step's cost, and how many of the whole-Check calls the cache could not answer (each went to the store). */
 export interface StepCosts {
   costs: StepCost[];
+  wholeChecks: number;
   uncached: number;
 }
 
@@ -43,8 +44,10 @@ export async function measureStepCosts(check: CheckService, secret: string): Pro
   const view = readCheckRequest(bytes);
   if (!view) throw new Error("the bench request does not read");
   const latency = new Metrics().checkSeconds.cell("allow", "grpc");
+  let wholeChecks = 0;
   let uncached = 0;
   const wholeCheck = () => {
+    wholeChecks++;
     const answer = check.check(readCheckRequest(bytes) ?? view);
     // Only a key the cache does not hold is answered later; the loop does not wait for it, and says so.
     if (answer instanceof Promise) {
@@ -75,7 +78,7 @@ export async function measureStepCosts(check: CheckService, secret: string): Pro
     const ns = await timePerCall(run);
     costs.push({ step, ns, idleNs: await medianAfterIdle(run) });
   }
-  return { costs, uncached };
+  return { costs, wholeChecks, uncached };
 }
 
 /** The median time of `LONE_CALLS` single calls, each after `IDLE_MS` with nothing to do. */

@@ -7,7 +7,8 @@ export const stepCosts: Scenario = {
   title: "cost of each step of a cached Check, in process (no RPC)",
   async run(ctx) {
     const { keywardServer } = await ctx.checkTargets();
-    const { costs, uncached } = await keywardServer.call<StepCosts>("stepCosts", null, 120_000);
+    const { costs, wholeChecks, uncached } = await keywardServer.call<StepCosts>("stepCosts", null, 120_000);
+    const lookups = `${uncached} of ${wholeChecks.toLocaleString("en-US")} whole-Check calls went to the store`;
     return {
       title: this.title,
       params: [
@@ -23,14 +24,14 @@ export const stepCosts: Scenario = {
       ]),
       notes: [
         "readCheckRequest and requestFacts are parts of the whole Check; the protobuf-es decode is not on its path",
+        uncached > 0
+          ? `${lookups}: the key's cache entry expired during the run (the loop does not wait for the lookup)`
+          : `${lookups}: every one was answered from the key cache`,
         "a lone call after an idle spell finds its code and data out of the CPU's caches: that, not the loop figure, is what each request costs a lightly loaded sidecar; the reference pass shows how much sitting idle slows any code on this machine",
       ],
-      problems:
-        uncached > 0
-          ? [
-              `${uncached} whole-Check calls were not answered from the key cache: that row includes store lookups`,
-            ]
-          : [],
+      // The key's cache entry expires now and then (KEYWARD_CACHE_TTL) and one call looks it up again; more
+      // than that, and the row times something other than a cached Check.
+      problems: uncached > wholeChecks / 1000 ? [`${lookups}: that row is not the cached Check's cost`] : [],
     };
   },
 };
