@@ -18,10 +18,25 @@ export const OFFERED_LOAD = "offered-load";
 const LIGHT_LOAD = 1000;
 
 /**
+ * One connection with one request in flight: no request waits behind another, as they do in the bursts
+ * h2load's `--rps` sends on several connections at once, so the latency is that of each request alone.
+ */
+const ONE_AT_A_TIME = { clients: 1, streams: 1 };
+
+/** One load to measure: how much, how many rounds, and the connections it runs on when not the bench's own. */
+interface Load {
+  label: string;
+  offered: number;
+  rounds: number;
+  shape?: { clients: number; streams: number };
+}
+
+/**
  * Keyward and the baselines at the same offered load (h2load `--rps` per client), a fraction of the null
  * handler's max, to compare latency when none is saturated. When that load is beyond Keyward's own max,
  * Keyward is saturated there, so a second point at the same fraction of Keyward's max is measured as well.
- * A last point at 1,000 req/s shows the latency a lightly loaded sidecar adds.
+ * Two last points at 1,000 req/s show the latency a lightly loaded sidecar adds: on the bench's connections,
+ * and with one request in flight at a time.
  */
 export const offeredLoad: Scenario = {
   id: OFFERED_LOAD,
@@ -31,11 +46,20 @@ export const offeredLoad: Scenario = {
     const max = ctx.results.get(MAX_THROUGHPUT) as MaxThroughput | undefined;
     if (!max) throw new Error(`${OFFERED_LOAD} needs the ${MAX_THROUGHPUT} scenario to run first`);
     const share = settings.offeredFraction;
-    const loads = [{ label: `${pct(share)} null max`, offered: max.null.reqPerSec * share, rounds: 1 }];
-    if (max.keyward.reqPerSec < max.null.reqPerSec * share * 1.1) {
+    const loads: Load[] = [
+      { label: `${pct(share)} null max`, offered: max.null.reqPerSec * share, rounds: 1 },
+    ];
+    const keywardSaturated = max.keyward.reqPerSec < max.null.reqPerSec * share * 1.1;
+    if (keywardSaturated) {
       loads.push({ label: `${pct(share)} keyward max`, offered: max.keyward.reqPerSec * share, rounds: 1 });
     }
     loads.push({ label: "light load", offered: LIGHT_LOAD, rounds: settings.lightRounds });
+    loads.push({
+      label: "light load, one at a time",
+      offered: LIGHT_LOAD,
+      rounds: settings.lightRounds,
+      shape: ONE_AT_A_TIME,
+    });
     const points: LoadPoint[] = [];
     for (const load of loads) points.push(await loadPoint(ctx, load));
     ctx.results.set(OFFERED_LOAD, points);
@@ -52,7 +76,7 @@ export const offeredLoad: Scenario = {
         }
       }
     }
-    if (loads.length > 1) {
+    if (keywardSaturated) {
       notes.push(
         `the first load exceeds keyward's max (${rate(max.keyward.reqPerSec)} req/s): keyward is saturated there and h2load, which only times sent requests, understates its latency`,
       );
@@ -64,6 +88,7 @@ export const offeredLoad: Scenario = {
         ["m", String(settings.streams)],
         ["duration", `~${settings.offeredRunSec}s per run`],
         ["light load", `${settings.lightRounds} alternating rounds, median of each figure (max: of all)`],
+        ["one at a time", `c=${ONE_AT_A_TIME.clients} m=${ONE_AT_A_TIME.streams}`],
       ],
       columns: [
         "load",
@@ -98,20 +123,20 @@ export const offeredLoad: Scenario = {
 };
 
 /** One offered load, measured on the three targets in turn, `rounds` times over. */
-async function loadPoint(
-  ctx: BenchContext,
-  load: { label: string; offered: number; rounds: number },
-): Promise<LoadPoint> {
+async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
   const { settings } = ctx;
   const targets = await ctx.checkTargets();
-  const rpsPerClient = Math.max(1, Math.round(load.offered / settings.clients));
-  const total = rpsPerClient * settings.clients;
-  const requests = roundUp(Math.max(settings.clients, total * settings.offeredRunSec), settings.clients);
+  const clients = load.shape?.clients ?? settings.clients;
+  const rpsPerClient = Math.max(1, Math.round(load.offered / clients));
+  const total = rpsPerClient * clients;
+  const requests = roundUp(Math.max(clients, total * settings.offeredRunSec), clients);
   const spec = { requests, rpsPerClient, expectedSec: settings.offeredRunSec };
   const runs: Record<"null" | "bare" | "keyward", Measurement[]> = { null: [], bare: [], keyward: [] };
   for (let round = 0; round < load.rounds; round++) {
-    for (const name of ["null", "bare", "keyward"] as const)
-      runs[name].push(await measure(ctx, targets[name], spec));
+    for (const name of ["null", "bare", "keyward"] as const) {
+      const target = load.shape ? { ...targets[name], load: load.shape } : targets[name];
+      runs[name].push(await measure(ctx, target, spec));
+    }
   }
   return {
     label: load.label,
