@@ -5,6 +5,7 @@ import { requestFacts } from "../dist/authz/request-facts.js";
 import { CheckRequestSchema } from "../dist/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { Metrics } from "../dist/metrics.js";
 import { benchCheckRequest } from "./check-request.js";
+import { median } from "./ratios.js";
 
 /** One step of a Check and what a call of it cost, in nanoseconds: in a loop, and alone after an idle spell. */
 export interface StepCost {
@@ -90,8 +91,7 @@ async function medianAfterIdle(run: () => unknown): Promise<number> {
     run();
     times.push(Number(process.hrtime.bigint() - started));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return median(times);
 }
 
 /**

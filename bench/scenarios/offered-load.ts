@@ -1,6 +1,6 @@
 import { type Measurement, measure, medianOfRounds, roundUp } from "../measure.js";
 import { ms, rate, ratio } from "../report.js";
-import type { BenchContext, Scenario } from "../scenario.js";
+import type { BenchContext, Scenario, Target } from "../scenario.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
 
 /** One offered load and both servers' figures at it. */
@@ -21,14 +21,14 @@ const LIGHT_LOAD = 1000;
  * One connection with one request in flight: no request waits behind another, as they do in the bursts
  * h2load's `--rps` sends on several connections at once, so the latency is that of each request alone.
  */
-const ONE_AT_A_TIME = { clients: 1, streams: 1 };
+const ONE_AT_A_TIME: NonNullable<Target["load"]> = { clients: 1, streams: 1 };
 
 /** One load to measure: how much, how many rounds, and the connections it runs on when not the bench's own. */
 interface Load {
   label: string;
   offered: number;
   rounds: number;
-  shape?: { clients: number; streams: number };
+  shape?: Target["load"];
 }
 
 /**
