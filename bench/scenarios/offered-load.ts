@@ -3,13 +3,18 @@ import { ms, rate, ratio } from "../report.js";
 import type { BenchContext, Scenario, Target } from "../scenario.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
 
-/** One offered load and both servers' figures at it. */
+/** One offered load and every server's figures at it. */
 export interface LoadPoint {
   label: string;
   offered: number;
   keyward: Measurement;
   null: Measurement;
   bare: Measurement;
+  /**
+   * Bare measured a second time in each round, after Keyward: how far two runs of the same server land
+   * apart, the resolution of every difference at this load.
+   */
+  bareAgain: Measurement;
 }
 
 export const OFFERED_LOAD = "offered-load";
@@ -36,7 +41,8 @@ interface Load {
  * handler's max, to compare latency when none is saturated. When that load is beyond Keyward's own max,
  * Keyward is saturated there, so a second point at the same fraction of Keyward's max is measured as well.
  * Two last points at 1,000 req/s show the latency a lightly loaded sidecar adds: on the bench's connections,
- * and with one request in flight at a time.
+ * and with one request in flight at a time. Bare runs twice in every round, so each point also shows how far
+ * the same server lands from itself: a difference between Keyward and bare smaller than that is noise.
  */
 export const offeredLoad: Scenario = {
   id: OFFERED_LOAD,
@@ -65,10 +71,10 @@ export const offeredLoad: Scenario = {
     ctx.results.set(OFFERED_LOAD, points);
     const notes = points.map(
       (p) =>
-        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}; keyward/bare p50 ${ratio(p.keyward.latency?.p50, p.bare.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.bare.latency?.p99)}, p99 keyward - bare ${msDiff(p.keyward.latency?.p99, p.bare.latency?.p99)} ms`,
+        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}; keyward/bare p50 ${ratio(p.keyward.latency?.p50, p.bare.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.bare.latency?.p99)}, p99 keyward - bare ${msDiff(p.keyward.latency?.p99, p.bare.latency?.p99)} ms; ${resolution(p)}`,
     );
     for (const p of points) {
-      for (const m of [p.null, p.bare, p.keyward]) {
+      for (const m of measurements(p)) {
         if (m.reqPerSec < p.offered * 0.95) {
           notes.push(
             `${m.target} achieved ${rate(m.reqPerSec)} of ${rate(p.offered)} req/s offered at ${p.label}: it was saturated there (or the machine was busy), so its figures include queueing`,
@@ -102,7 +108,7 @@ export const offeredLoad: Scenario = {
         "max ms",
       ],
       rows: points.flatMap((p) =>
-        [p.bare, p.null, p.keyward].map((m) => [
+        measurements(p).map((m) => [
           p.label,
           rate(p.offered),
           m.target,
@@ -116,13 +122,23 @@ export const offeredLoad: Scenario = {
       ),
       notes,
       problems: points
-        .flatMap((p) => [p.null.problem, p.bare.problem, p.keyward.problem])
+        .flatMap((p) => measurements(p).map((m) => m.problem))
         .filter((x): x is string => x !== null),
     };
   },
 };
 
-/** One offered load, measured on the three targets in turn, `rounds` times over. */
+/** The runs of one point, in the order the table lists them. */
+function measurements(p: LoadPoint): Measurement[] {
+  return [p.bare, p.bareAgain, p.null, p.keyward];
+}
+
+/** The same server against itself: the smallest difference at this load that the runs can tell from noise. */
+export function resolution(p: LoadPoint): string {
+  return `bare again - bare (the same server twice): p50 ${msDiff(p.bareAgain.latency?.p50, p.bare.latency?.p50)} ms, p99 ${msDiff(p.bareAgain.latency?.p99, p.bare.latency?.p99)} ms`;
+}
+
+/** One offered load, measured on each target in turn (bare twice), `rounds` times over. */
 async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
   const { settings } = ctx;
   const targets = await ctx.checkTargets();
@@ -131,10 +147,21 @@ async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
   const total = rpsPerClient * clients;
   const requests = roundUp(Math.max(clients, total * settings.offeredRunSec), clients);
   const spec = { requests, rpsPerClient, expectedSec: settings.offeredRunSec };
-  const runs: Record<"null" | "bare" | "keyward", Measurement[]> = { null: [], bare: [], keyward: [] };
+  const order = [
+    ["null", targets.null],
+    ["bare", targets.bare],
+    ["keyward", targets.keyward],
+    ["bareAgain", { ...targets.bare, name: "bare-again" }],
+  ] as const;
+  const runs: Record<(typeof order)[number][0], Measurement[]> = {
+    null: [],
+    bare: [],
+    keyward: [],
+    bareAgain: [],
+  };
   for (let round = 0; round < load.rounds; round++) {
-    for (const name of ["null", "bare", "keyward"] as const) {
-      const target = load.shape ? { ...targets[name], load: load.shape } : targets[name];
+    for (const [name, base] of order) {
+      const target = load.shape ? { ...base, load: load.shape } : base;
       runs[name].push(await measure(ctx, target, spec));
     }
   }
@@ -144,6 +171,7 @@ async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
     keyward: medianOfRounds(runs.keyward),
     null: medianOfRounds(runs.null),
     bare: medianOfRounds(runs.bare),
+    bareAgain: medianOfRounds(runs.bareAgain),
   };
 }
 

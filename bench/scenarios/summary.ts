@@ -3,7 +3,7 @@ import { ms, rate, ratio, spread } from "../report.js";
 import type { Scenario } from "../scenario.js";
 import { FORWARD_AUTH, type ForwardAuthFigures } from "./forward-auth.js";
 import { MAX_THROUGHPUT, type MaxThroughput } from "./max-throughput.js";
-import { type LoadPoint, OFFERED_LOAD } from "./offered-load.js";
+import { type LoadPoint, OFFERED_LOAD, resolution } from "./offered-load.js";
 
 /** One summary row: Keyward beside one baseline at one load. */
 function row(load: string, base: Measurement, keyward: Measurement): string[] {
@@ -65,6 +65,7 @@ export const summary: Scenario = {
       rows,
       notes: [
         ...cpu,
+        ...points.map((p) => `offered ${rate(p.offered)} req/s (${p.label}): ${resolution(p)}`),
         ...(forward
           ? [
               `forward auth row: the baseline is Keyward's own gRPC Check, the keyward columns its /authz/forward over HTTP/1.1 keep-alive (${rate(forward.forward.reqPerSec)} req/s, cpu ${forward.forward.cpuUsPerRequest.toFixed(1)} µs per request; Check ${forward.check.cpuUsPerRequest.toFixed(1)} µs)`,
