@@ -7,7 +7,11 @@ export const stepCosts: Scenario = {
   title: "cost of each step of a cached Check, in process (no RPC)",
   async run(ctx) {
     const { keywardServer } = await ctx.checkTargets();
-    const { costs, wholeChecks, uncached } = await keywardServer.call<StepCosts>("stepCosts", null, 120_000);
+    const { costs, wholeChecks, uncached, uncachedTimed } = await keywardServer.call<StepCosts>(
+      "stepCosts",
+      null,
+      120_000,
+    );
     const lookups = `${uncached} of ${wholeChecks.toLocaleString("en-US")} whole-Check calls went to the store`;
     return {
       title: this.title,
@@ -25,13 +29,17 @@ export const stepCosts: Scenario = {
       notes: [
         "readCheckRequest and requestFacts are parts of the whole Check; the protobuf-es decode is not on its path",
         uncached > 0
-          ? `${lookups}: the key's cache entry expired during the run (the loop does not wait for the lookup)`
+          ? `${lookups}: the key's cache entry expired during the run, and the batches they fell in were timed again once it was back`
           : `${lookups}: every one was answered from the key cache`,
         "a lone call after an idle spell finds its code and data out of the CPU's caches: that, not the loop figure, is what each request costs a lightly loaded sidecar; the reference pass shows how much sitting idle slows any code on this machine",
       ],
-      // The key's cache entry expires now and then (KEYWARD_CACHE_TTL) and one call looks it up again; more
-      // than that, and the row times something other than a cached Check.
-      problems: uncached > wholeChecks / 1000 ? [`${lookups}: that row is not the cached Check's cost`] : [],
+      // A batch that went to the store is timed again; one that kept doing so past its retries is in the row.
+      problems:
+        uncachedTimed > 0
+          ? [
+              `${uncachedTimed} calls that went to the store stayed in the timed figures: the whole-Check row is not the cached Check's cost`,
+            ]
+          : [],
     };
   },
 };
