@@ -10,6 +10,8 @@ export interface LoadPoint {
   keyward: Measurement;
   null: Measurement;
   bare: Measurement;
+  /** Keyward's own listener answering a constant allow: what the listener adds to bare, and the Check to it. */
+  transport: Measurement;
   /**
    * Bare measured a second time in each round, after Keyward: how far two runs of the same server land
    * apart, the resolution of every difference at this load.
@@ -41,12 +43,13 @@ interface Load {
  * handler's max, to compare latency when none is saturated. When that load is beyond Keyward's own max,
  * Keyward is saturated there, so a second point at the same fraction of Keyward's max is measured as well.
  * Two last points at 1,000 req/s show the latency a lightly loaded sidecar adds: on the bench's connections,
- * and with one request in flight at a time. Bare runs twice in every round, so each point also shows how far
- * the same server lands from itself: a difference between Keyward and bare smaller than that is noise.
+ * and with one request in flight at a time. The transport baseline splits Keyward's difference from bare
+ * into the listener's share and the Check's. Bare runs twice in every round, so each point also shows how
+ * far the same server lands from itself: a difference between Keyward and bare smaller than that is noise.
  */
 export const offeredLoad: Scenario = {
   id: OFFERED_LOAD,
-  title: "same offered load: Keyward Check vs null handler and bare node:http2",
+  title: "same offered load: Keyward Check vs bare node:http2, its own transport and the null handler",
   async run(ctx) {
     const { settings } = ctx;
     const max = ctx.results.get(MAX_THROUGHPUT) as MaxThroughput | undefined;
@@ -71,7 +74,7 @@ export const offeredLoad: Scenario = {
     ctx.results.set(OFFERED_LOAD, points);
     const notes = points.map(
       (p) =>
-        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}; keyward/bare p50 ${ratio(p.keyward.latency?.p50, p.bare.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.bare.latency?.p99)}, p99 keyward - bare ${msDiff(p.keyward.latency?.p99, p.bare.latency?.p99)} ms; ${resolution(p)}`,
+        `at ${p.label} (${rate(p.offered)} req/s): keyward/null p50 ${ratio(p.keyward.latency?.p50, p.null.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.null.latency?.p99)}; keyward/bare p50 ${ratio(p.keyward.latency?.p50, p.bare.latency?.p50)}, p99 ${ratio(p.keyward.latency?.p99, p.bare.latency?.p99)}, p99 keyward - bare ${msDiff(p.keyward.latency?.p99, p.bare.latency?.p99)} ms (transport - bare ${msDiff(p.transport.latency?.p99, p.bare.latency?.p99)} ms, keyward - transport ${msDiff(p.keyward.latency?.p99, p.transport.latency?.p99)} ms); ${resolution(p)}`,
     );
     for (const p of points) {
       for (const m of measurements(p)) {
@@ -130,7 +133,7 @@ export const offeredLoad: Scenario = {
 
 /** The runs of one point, in the order the table lists them. */
 function measurements(p: LoadPoint): Measurement[] {
-  return [p.bare, p.bareAgain, p.null, p.keyward];
+  return [p.bare, p.bareAgain, p.transport, p.null, p.keyward];
 }
 
 /** The same server against itself: the smallest difference at this load that the runs can tell from noise. */
@@ -150,12 +153,14 @@ async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
   const order = [
     ["null", targets.null],
     ["bare", targets.bare],
+    ["transport", targets.transport],
     ["keyward", targets.keyward],
     ["bareAgain", { ...targets.bare, name: "bare-again" }],
   ] as const;
   const runs: Record<(typeof order)[number][0], Measurement[]> = {
     null: [],
     bare: [],
+    transport: [],
     keyward: [],
     bareAgain: [],
   };
@@ -171,6 +176,7 @@ async function loadPoint(ctx: BenchContext, load: Load): Promise<LoadPoint> {
     keyward: medianOfRounds(runs.keyward),
     null: medianOfRounds(runs.null),
     bare: medianOfRounds(runs.bare),
+    transport: medianOfRounds(runs.transport),
     bareAgain: medianOfRounds(runs.bareAgain),
   };
 }

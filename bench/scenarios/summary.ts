@@ -36,7 +36,7 @@ export const summary: Scenario = {
         rows.push(row("max throughput", base, max.keyward));
     }
     for (const p of points) {
-      for (const base of [p.bare, p.null])
+      for (const base of [p.bare, p.transport, p.null])
         rows.push(row(`offered ${rate(p.offered)} req/s (${p.label})`, base, p.keyward));
     }
     if (forward) rows.push(row("forward auth, HTTP/1.1 keep-alive", forward.check, forward.forward));
