@@ -1,19 +1,16 @@
 import type * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
-import { Duplex } from "node:stream";
 import type { ListenAddress } from "../config.js";
-import { type ConnectionLimits, closeWhenIdle, guardedServer } from "../rpc/connection-guard.js";
-import { handedOverHttpServer } from "../rpc/handed-over-http.js";
+import { type ConnectionLimits, closeWhenIdle, routingServer } from "../rpc/connection-guard.js";
+import { closeHandedOver, handedOverHttpServer } from "../rpc/handed-over-http.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-
-/** HTTP/2 sessions run over a wrapper stream whose socket has no address: their peers are kept here. */
+/** The address each HTTP/2 session's peer connected from, noted while its socket is still there to ask. */
 const sessionPeers = new WeakMap<http2.Http2Session, string>();
 
 /** The address of the client that sent `req`, over HTTP/1.1 or h2c alike. */
@@ -48,38 +45,24 @@ export async function listenDual(
   );
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
-  let connectingAddress: string | undefined;
   h2.on("session", (session) => {
     sessions.add(session);
-    // Emitted synchronously while the connection below is handed over, so this is that connection's peer.
-    if (connectingAddress) sessionPeers.set(session, connectingAddress);
+    const address = session.socket.remoteAddress;
+    if (address) sessionPeers.set(session, address);
     session.on("close", () => sessions.delete(session));
+    // The HTTP/2 session reads the socket itself, so the socket's own timer never sees that traffic.
+    session.setTimeout(limits.idleMs, () => session.close());
   });
-
-  // No Nagle (set by guardedServer): small RPC answers must not wait for the peer's delayed ACK (h2c runs
-  // through a wrapper stream that never gets its own setNoDelay).
-  const tcp = guardedServer(limits, (socket) => {
+  const { tcp, dropUndecided } = routingServer(limits, (socket, opening) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    let seen = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      seen = Buffer.concat([seen, chunk]);
-      const protocol = protocolOf(seen);
-      if (protocol === undefined) return;
-      socket.off("data", onData);
-      socket.pause();
+    socket.once("close", () => sockets.delete(socket));
+    if (opening === "h2") {
+      h2.emit("connection", socket);
+    } else {
       closeWhenIdle(socket, limits.idleMs);
-      if (protocol === "h2") {
-        connectingAddress = socket.remoteAddress;
-        h2.emit("connection", prefixed(socket, seen));
-        connectingAddress = undefined;
-      } else {
-        socket.unshift(seen);
-        h1.emit("connection", socket);
-        socket.resume();
-      }
-    };
-    socket.on("data", onData);
+      h1.emit("connection", socket);
+      socket.resume();
+    }
   });
   const port = await new Promise<number>((resolve, reject) => {
     tcp.once("error", reject);
@@ -88,58 +71,11 @@ export async function listenDual(
 
   return {
     port,
-    close: (graceMs = 5000) =>
-      new Promise<void>((resolve) => {
-        tcp.close(() => resolve());
-        for (const session of sessions) session.close();
-        // Keep-alive sockets go as soon as they are idle; whatever is still busy after the grace period is cut.
-        const deadline = Date.now() + graceMs;
-        const sweep = setInterval(() => {
-          h1.closeIdleConnections();
-          if (Date.now() >= deadline) for (const socket of sockets) socket.destroy();
-          if (sockets.size === 0) clearInterval(sweep);
-        }, 20);
-        h1.close();
-      }),
+    async close(graceMs = 5000) {
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      dropUndecided();
+      for (const session of sessions) session.close();
+      await Promise.all([closed, closeHandedOver(h1, sockets, graceMs)]);
+    },
   };
-}
-
-/**
- * Which server the bytes a connection opened with belong to, or undefined until there are enough to tell: the
- * whole HTTP/2 preface, or a byte that departs from it (a request line such as `POST /…` starts like it).
- */
-export function protocolOf(first: Buffer): "h1" | "h2" | undefined {
-  const n = Math.min(first.length, PREFACE.length);
-  if (!first.subarray(0, n).equals(PREFACE.subarray(0, n))) return "h1";
-  return n === PREFACE.length ? "h2" : undefined;
-}
-
-/**
- * The socket as a stream that first replays the bytes already read. HTTP/2 reads straight from the socket's
- * handle and would miss bytes put back with unshift(), so it gets this wrapper instead.
- */
-function prefixed(socket: net.Socket, first: Buffer): Duplex {
-  const stream = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback);
-    },
-    final(callback) {
-      socket.end();
-      callback();
-    },
-    destroy(err, callback) {
-      socket.destroy(err ?? undefined);
-      callback(err);
-    },
-  });
-  stream.push(first);
-  socket.on("data", (chunk) => {
-    if (!stream.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => stream.push(null));
-  socket.on("close", () => stream.destroy());
-  return stream;
 }

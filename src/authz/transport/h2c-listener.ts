@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
-import * as net from "node:net";
+import type * as net from "node:net";
 import type { ConnectionLimits, ListenAddress } from "../../config.js";
+import { routingServer } from "../../rpc/connection-guard.js";
 import type { ConnectionHandler } from "./http1-connections.js";
 import { AUTHZ_HTTP2_SETTINGS, CONNECTION_WINDOW_BYTES, KEEPALIVE } from "./http2-settings.js";
 
@@ -37,14 +38,9 @@ export interface H2cListener {
   close(graceMs: number): Promise<number>;
 }
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** "PRI " tells the preface from every HTTP/1.1 request line ("POST", "PUT", "PATCH" share its "P"). */
-const DECISIVE_BYTES = 4;
-
 /**
- * One TCP port, routed by each connection's first bytes: the HTTP/2 preface goes to Node's HTTP/2 server
- * on the raw socket (the bytes already read are put back, and Node's HTTP/2 session reads them first), so
- * h2c streams run on the native socket with no wrapper; anything else goes to `http1`.
+ * One TCP port, routed by each connection's first bytes (`routingServer`): the HTTP/2 preface goes to
+ * Node's HTTP/2 server, whose streams run on the native socket with no wrapper; anything else to `http1`.
  */
 export async function listenH2c(options: H2cListenerOptions): Promise<H2cListener> {
   const h2 = http2.createServer(AUTHZ_HTTP2_SETTINGS);
@@ -68,16 +64,10 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
     session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
     closeWhenIdle(session, options.limits.idleMs);
   });
-  const sniffing = new Set<net.Socket>();
-  const tcp = net.createServer({ noDelay: true }, (socket) => {
-    sniffing.add(socket);
-    routeByFirstBytes(socket, options.limits.firstBytesMs, (isH2) => {
-      sniffing.delete(socket);
-      if (isH2) h2.emit("connection", socket);
-      else options.http1.accept(socket);
-    });
+  const { tcp, dropUndecided } = routingServer(options.limits, (socket, opening) => {
+    if (opening === "h2") h2.emit("connection", socket);
+    else options.http1.accept(socket);
   });
-  tcp.maxConnections = options.limits.maxConnections;
   const port = await new Promise<number>((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(options.listen.port, options.listen.host, () =>
@@ -93,7 +83,7 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
     async close(graceMs) {
       clearInterval(keepalive);
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const socket of sniffing) socket.destroy();
+      dropUndecided();
       for (const session of sessions) session.close();
       const http1 = options.http1.close(graceMs);
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
@@ -105,28 +95,6 @@ export async function listenH2c(options: H2cListenerOptions): Promise<H2cListene
       return cut;
     },
   };
-}
-
-/** Reads until the first bytes decide the protocol, then puts them back and hands the paused socket on. */
-function routeByFirstBytes(socket: net.Socket, firstBytesMs: number, route: (isH2: boolean) => void): void {
-  let head: Buffer = Buffer.alloc(0);
-  const onTimeout = () => socket.destroy();
-  const onError = () => socket.destroy();
-  const onData = (chunk: Buffer) => {
-    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-    const n = Math.min(head.length, PREFACE.length);
-    const matches = head.subarray(0, n).equals(PREFACE.subarray(0, n));
-    if (matches && head.length < DECISIVE_BYTES) return;
-    socket.off("data", onData);
-    socket.off("timeout", onTimeout);
-    socket.setTimeout(0);
-    socket.pause();
-    socket.unshift(head);
-    route(matches);
-  };
-  socket.on("error", onError);
-  socket.setTimeout(firstBytesMs, onTimeout);
-  socket.on("data", onData);
 }
 
 /**

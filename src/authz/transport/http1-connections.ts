@@ -1,6 +1,6 @@
 import type * as http from "node:http";
 import type * as net from "node:net";
-import { handedOverHttpServer } from "../../rpc/handed-over-http.js";
+import { closeHandedOver, handedOverHttpServer } from "../../rpc/handed-over-http.js";
 
 /**
  * A second protocol on the authz port: it receives every connection that does not open with the HTTP/2
@@ -29,22 +29,7 @@ export function httpConnections(listener: http.RequestListener): ConnectionHandl
       server.emit("connection", socket);
       socket.resume();
     },
-    close: (graceMs) =>
-      new Promise<void>((resolve) => {
-        const deadline = Date.now() + graceMs;
-        // Keep-alive sockets go as soon as they are idle; whatever is still busy after the grace is cut.
-        const sweep = () => {
-          server.closeIdleConnections();
-          if (Date.now() >= deadline) for (const socket of sockets) socket.destroy();
-          if (sockets.size === 0) {
-            clearInterval(timer);
-            resolve();
-          }
-        };
-        const timer = setInterval(sweep, 20);
-        server.close();
-        sweep();
-      }),
+    close: (graceMs) => closeHandedOver(server, sockets, graceMs),
   };
 }
 
