@@ -162,6 +162,39 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
     expect(listener.sessionCount).toBe(0);
   });
 
+  it("closes an h2c connection with no stream open for the idle limit, whatever PINGs it answers", async () => {
+    const idleMs = 400;
+    listener = await listenH2c({
+      limits: { ...LIMITS, idleMs },
+      listen: { host: "127.0.0.1", port: 0 },
+      onStream: echo,
+      http1: http1(),
+      keepalive: { idleMs: 50, timeoutMs: 1000 },
+    });
+    const idle = connectH2c(`127.0.0.1:${listener.port}`);
+    const busy = connectH2c(`127.0.0.1:${listener.port}`);
+    const holding = connectH2c(`127.0.0.1:${listener.port}`);
+    const idleGoaway = new Promise<void>((resolve) => idle.once("goaway", () => resolve()));
+    try {
+      await rawGrpcCall(idle, ECHO, grpcFrame(Buffer.from("once"))).answer;
+      // One stream held open, unanswered, for longer than the idle limit: the connection is in use.
+      const held = rawGrpcCall(holding, ECHO, Buffer.alloc(0), { end: false });
+      for (let elapsed = 0; elapsed < idleMs * 3; elapsed += idleMs / 4) {
+        const answer = await rawGrpcCall(busy, ECHO, grpcFrame(Buffer.from("again"))).answer;
+        expect(grpcMessages(answer.body).map(String)).toEqual(["again"]);
+        await new Promise((resolve) => setTimeout(resolve, idleMs / 4));
+      }
+      await idleGoaway;
+      held.stream.end(grpcFrame(Buffer.from("late")));
+      expect(grpcMessages((await held.answer).body).map(String)).toEqual(["late"]);
+      expect([busy.closed, holding.closed]).toEqual([false, false]);
+    } finally {
+      idle.destroy();
+      busy.destroy();
+      holding.destroy();
+    }
+  });
+
   it("survives a client resetting a stream with an error code while the server reads it", async () => {
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown) => uncaught.push(err);

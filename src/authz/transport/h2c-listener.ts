@@ -127,18 +127,18 @@ function ignore(): void {}
  */
 function closeWhenIdle(session: http2.ServerHttp2Session, idleMs: number): void {
   let open = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    timer = setTimeout(() => session.close(), idleMs);
-    timer.unref();
+  // One timer for the session's life, restarted when its last stream closes: a stream costs a counter and a
+  // shared listener, no timer of its own. Firing while a stream is open does nothing; that stream's close
+  // starts the count again.
+  const timer = setTimeout(() => {
+    if (open === 0) session.close();
+  }, idleMs).unref();
+  const onStreamClose = () => {
+    if (--open === 0 && !session.closed) timer.refresh();
   };
   session.on("stream", (stream) => {
     open++;
-    clearTimeout(timer);
-    stream.once("close", () => {
-      if (--open === 0 && !session.closed) arm();
-    });
+    stream.on("close", onStreamClose);
   });
   session.once("close", () => clearTimeout(timer));
-  arm();
 }
