@@ -185,9 +185,12 @@ describe("the authz transport: one port, two protocols, keepalive", () => {
         await new Promise((resolve) => setTimeout(resolve, idleMs / 4));
       }
       await idleGoaway;
+      const heldGoaway = new Promise<void>((resolve) => holding.once("goaway", () => resolve()));
       held.stream.end(grpcFrame(Buffer.from("late")));
       expect(grpcMessages((await held.answer).body).map(String)).toEqual(["late"]);
       expect([busy.closed, holding.closed]).toEqual([false, false]);
+      // Once its last stream has closed, the connection that held one goes idle too.
+      await heldGoaway;
     } finally {
       idle.destroy();
       busy.destroy();
