@@ -101,7 +101,8 @@ export class Http1Forward {
 
 /** A forward-auth client over h2c (prior knowledge), one session. */
 export class H2cForward {
-  private readonly session: http2.ClientHttp2Session;
+  /** The connection, for tests that watch it close. */
+  readonly session: http2.ClientHttp2Session;
 
   constructor(address: string) {
     this.session = http2.connect(`http://${address}`);

@@ -1,6 +1,6 @@
-import * as http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
 import { type DualListener, listenDual, peerAddress } from "../../src/admin/dual-listener.js";
+import { H2cForward } from "../helpers/forward-client.js";
 
 // The admin port on its own: HTTP/1.1 and h2c on one port, each request told its peer, idle h2c closed.
 
@@ -15,20 +15,6 @@ const echoPeer = (
   res.end(`HTTP/${req.httpVersion} from ${peerAddress(req)}`);
 };
 
-/** GETs `path` on an open h2c session and returns the body. */
-function get(session: http2.ClientHttp2Session, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ":path": path });
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    req.on("end", () => resolve(body));
-    req.on("error", reject);
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("the admin listener", () => {
@@ -42,35 +28,35 @@ describe("the admin listener", () => {
     listener = await listenDual({ host: "127.0.0.1", port: 0 }, echoPeer, LIMITS);
     const res = await fetch(`http://127.0.0.1:${listener.port}/`);
     expect(await res.text()).toBe("HTTP/1.1 from 127.0.0.1");
-    const session = http2.connect(`http://127.0.0.1:${listener.port}`);
+    const client = new H2cForward(`127.0.0.1:${listener.port}`);
     try {
-      expect(await get(session, "/")).toBe("HTTP/2.0 from 127.0.0.1");
+      expect((await client.request("/")).body).toBe("HTTP/2.0 from 127.0.0.1");
     } finally {
-      session.close();
+      client.close();
     }
   });
 
   it("closes an h2c connection that has been idle, and keeps one that stays busy past the same time", async () => {
     listener = await listenDual({ host: "127.0.0.1", port: 0 }, echoPeer, LIMITS);
-    const idle = http2.connect(`http://127.0.0.1:${listener.port}`);
-    const busy = http2.connect(`http://127.0.0.1:${listener.port}`);
+    const idle = new H2cForward(`127.0.0.1:${listener.port}`);
+    const busy = new H2cForward(`127.0.0.1:${listener.port}`);
     let busyClosed = false;
-    busy.on("close", () => {
+    busy.session.on("close", () => {
       busyClosed = true;
     });
-    const idleClosed = new Promise<void>((resolve) => idle.on("close", () => resolve()));
+    const idleClosed = new Promise<void>((resolve) => idle.session.on("close", () => resolve()));
     try {
-      await get(idle, "/");
+      await idle.request("/");
       for (let elapsed = 0; elapsed < IDLE_MS * 3; elapsed += IDLE_MS / 4) {
-        expect(await get(busy, "/")).toBe("HTTP/2.0 from 127.0.0.1");
+        expect((await busy.request("/")).body).toBe("HTTP/2.0 from 127.0.0.1");
         await sleep(IDLE_MS / 4);
       }
       await idleClosed;
-      expect(idle.closed).toBe(true);
+      expect(idle.session.closed).toBe(true);
       expect(busyClosed).toBe(false);
     } finally {
-      idle.destroy();
-      busy.destroy();
+      idle.session.destroy();
+      busy.session.destroy();
     }
   });
 });
