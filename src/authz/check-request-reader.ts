@@ -1,6 +1,7 @@
 import { isAscii } from "node:buffer";
 import { CheckRequestView, type RawHeader } from "./check-request-view.js";
-import { MALFORMED_WIRE, WireReader } from "./wire-reader.js";
+import { readContextExtensions } from "./context-extensions.js";
+import { equalsAscii, MALFORMED_WIRE, WireReader } from "./wire-reader.js";
 
 /**
  * Reads the fields of an Envoy `CheckRequest` that a decision needs, straight from its wire bytes, instead of
@@ -41,15 +42,17 @@ const LENGTH_FIELDS = {
 export function readCheckRequest(bytes: Buffer): CheckRequestView | undefined {
   const view = new CheckRequestView(bytes);
   const wire = new WireReader(bytes);
+  const extensions: number[] = [];
   try {
     while (wire.next(bytes.length, LENGTH_FIELDS.checkRequest)) {
       if (wire.field === 1) {
         view.hasAttributes = true;
-        readAttributes(wire, view, wire.fieldEnd);
+        readAttributes(wire, view, wire.fieldEnd, extensions);
       } else {
         wire.pos = wire.fieldEnd;
       }
     }
+    view.contextExtensions = readContextExtensions(wire, extensions);
   } catch (err) {
     if (err === MALFORMED_WIRE) return undefined;
     throw err;
@@ -61,24 +64,25 @@ export function readCheckRequest(bytes: Buffer): CheckRequestView | undefined {
  * Each reader below walks one message ending at `end` with `wire.next`, reads the fields it knows, and
  * leaves the cursor at `end` (a field it reads must be read to its own end; the others are skipped).
  */
-function readAttributes(wire: WireReader, view: CheckRequestView, end: number): void {
+function readAttributes(wire: WireReader, view: CheckRequestView, end: number, extensions: number[]): void {
   while (wire.next(end, LENGTH_FIELDS.attributes)) {
     const fieldEnd = wire.fieldEnd;
     if (wire.field === 1) {
       readPeer(wire, view, fieldEnd);
     } else if (wire.field === 4) {
       readRequest(wire, view, fieldEnd);
-    } else if (wire.field === 10) {
-      // context_extensions: map<string, string>
-      wire.mapEntry(fieldEnd);
-      view.contextExtensions.set(
-        wire.text(wire.keyStart, wire.keyEnd),
-        wire.text(wire.valueStart, wire.valueEnd),
-      );
     } else {
+      // context_extensions (10), a map<string, string>: each whole entry's span, read once all are known.
+      if (wire.field === 10) addSpan(extensions, wire.fieldStart, fieldEnd);
       wire.pos = fieldEnd;
     }
   }
+}
+
+/** Adds a span of bytes to `spans` (start and end in turn), joined to the last one when it follows on. */
+function addSpan(spans: number[], start: number, end: number): void {
+  if (spans.length > 0 && spans[spans.length - 1] === start) spans[spans.length - 1] = end;
+  else spans.push(start, end);
 }
 
 /** `AttributeContext.Peer`: only its address (1). */
@@ -125,7 +129,7 @@ function readSocketAddress(wire: WireReader, view: CheckRequestView, end: number
   }
 }
 
-/** `AttributeContext.HttpRequest`. */
+/** `AttributeContext.HttpRequest`. Its id (1) is not read: it is only validated, as every string is. */
 function readHttp(wire: WireReader, view: CheckRequestView, end: number): void {
   // One check for the whole message: when it is all ASCII, every string in it is valid UTF-8.
   const ascii = isAscii(wire.bytes.subarray(wire.pos, end));
@@ -133,11 +137,10 @@ function readHttp(wire: WireReader, view: CheckRequestView, end: number): void {
     const start = wire.pos;
     const fieldEnd = wire.fieldEnd;
     switch (wire.field) {
-      case 1:
-        view.id = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
-        break;
       case 2:
-        view.method = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
+        view.method = ascii
+          ? (commonMethod(wire, start, fieldEnd) ?? wire.latin1(start, fieldEnd))
+          : wire.text(start, fieldEnd);
         break;
       case 4:
         view.path = ascii ? wire.latin1(start, fieldEnd) : wire.text(start, fieldEnd);
@@ -161,6 +164,14 @@ function readHttp(wire: WireReader, view: CheckRequestView, end: number): void {
     }
     wire.pos = fieldEnd;
   }
+}
+
+/** The methods nearly every request uses, as constants: reading one of them makes no string. */
+const COMMON_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+function commonMethod(wire: WireReader, start: number, end: number): string | undefined {
+  for (const method of COMMON_METHODS) if (equalsAscii(wire.bytes, start, end, method)) return method;
+  return undefined;
 }
 
 /** `config.core.v3.HeaderMap`: repeated HeaderValue headers = 1 (key 1, value 2, raw_value 3). */

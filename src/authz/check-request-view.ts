@@ -1,3 +1,6 @@
+import { NO_EXTENSIONS } from "./context-extensions.js";
+import { equalsAscii } from "./wire-reader.js";
+
 /** Strict, as a protobuf string must be: the reader has validated every span this decodes. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -14,11 +17,10 @@ export class CheckRequestView {
   hasAttributes = false;
   /** Whether `attributes.request.http` was sent. */
   hasHttp = false;
-  id = "";
   method = "";
   path = "";
-  /** `attributes.context_extensions`. */
-  readonly contextExtensions = new Map<string, string>();
+  /** `attributes.context_extensions`; possibly shared with other requests, so never changed. */
+  contextExtensions: ReadonlyMap<string, string> = NO_EXTENSIONS;
   /** `attributes.request.http.header_map.headers`, in order. */
   readonly headerMap: RawHeader[] = [];
   /** Which case of the source `Address` oneof was sent last: 1 is `socket_address`. */
@@ -44,20 +46,13 @@ export class CheckRequestView {
       const keyStart = spans[i] as number;
       const keyEnd = spans[i + 1] as number;
       const unicode = spans[i + 4] === 1;
-      if (unicode ? this.utf8(keyStart, keyEnd) !== name : !this.asciiEquals(keyStart, keyEnd, name))
+      if (unicode ? this.utf8(keyStart, keyEnd) !== name : !equalsAscii(this.bytes, keyStart, keyEnd, name))
         continue;
       const valueStart = spans[i + 2] as number;
       const valueEnd = spans[i + 3] as number;
       return unicode ? this.utf8(valueStart, valueEnd) : this.latin1(valueStart, valueEnd);
     }
     return undefined;
-  }
-
-  private asciiEquals(start: number, end: number, name: string): boolean {
-    if (end - start !== name.length) return false;
-    const bytes = this.bytes;
-    for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name.charCodeAt(i)) return false;
-    return true;
   }
 
   /** Already validated when read, so this cannot throw. */

@@ -24,7 +24,6 @@ export interface RequestFacts {
   /** The company the route's `company_from` names: undefined when the route sets none, null when absent. */
   routeCompany: string | null | undefined;
   route: RouteSettings;
-  requestId: string;
 }
 
 /** Settings the extraction depends on. */
@@ -44,7 +43,7 @@ export function factOptions(companyHeader: string): FactOptions {
  * repeated headers, replaced non-UTF-8 bytes, missing addresses. Never throws.
  */
 export function requestFacts(req: CheckRequestView, options: FactOptions): RequestFacts {
-  const facts = blankFacts(req.method, stripQuery(req.path), req.id);
+  const facts = blankFacts(req.method, stripQuery(req.path));
   readSource(req, facts);
   if (!req.hasAttributes || !req.hasHttp) {
     facts.problem = { code: "unsupported_request", message: "The check carries no HTTP request attributes." };
@@ -83,8 +82,8 @@ export function readHeaderFacts(
   else facts.problem = { code: credential.code };
 }
 
-/** Facts for a request not read yet beyond its method, path and id: no credential, no source, no route. */
-export function blankFacts(method: string, path: string, requestId: string): RequestFacts {
+/** Facts for a request not read yet beyond its method and path: no credential, no source, no route. */
+export function blankFacts(method: string, path: string): RequestFacts {
   return {
     problem: null,
     credential: null,
@@ -96,7 +95,6 @@ export function blankFacts(method: string, path: string, requestId: string): Req
     companySelector: null,
     routeCompany: undefined,
     route: NO_REQUIREMENTS,
-    requestId,
   };
 }
 

@@ -14,6 +14,13 @@ export const MALFORMED_WIRE = Object.freeze({ undecodable: true });
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Whether `bytes` from `start` to `end` are exactly the ASCII `text`: compared in place, no string made. */
+export function equalsAscii(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * A cursor over protobuf wire format. Every read is bounded by the end of the message it is in; anything
  * that does not fit throws MALFORMED_WIRE.
@@ -28,7 +35,8 @@ export class WireReader {
 
   constructor(readonly bytes: Buffer) {}
 
-  /** The field `next` stopped at, and where its payload ends. */
+  /** The field `next` stopped at: where its tag starts, its number, and where its payload ends. */
+  fieldStart = 0;
   field = 0;
   fieldEnd = 0;
 
@@ -39,11 +47,13 @@ export class WireReader {
    */
   next(end: number, lengthOnly: ReadonlySet<number>): boolean {
     while (this.pos < end) {
+      const start = this.pos;
       const tag = this.varint32(end);
       const field = tag >>> 3;
       const type = tag & 7;
       if (field === 0) throw MALFORMED_WIRE;
       if (type === LENGTH) {
+        this.fieldStart = start;
         this.field = field;
         this.fieldEnd = this.lengthEnd(end);
         return true;

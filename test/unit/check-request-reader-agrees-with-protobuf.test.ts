@@ -23,7 +23,6 @@ const PROBES = ["authorization", "x-api-key", "x-keyward-company", "x-org", "Aut
 interface Projection {
   hasAttributes: boolean;
   hasHttp: boolean;
-  id: string;
   method: string;
   path: string;
   sourceAddress: string | null;
@@ -36,7 +35,6 @@ function fromView(v: CheckRequestView, names: readonly string[]): Projection {
   return {
     hasAttributes: v.hasAttributes,
     hasHttp: v.hasHttp,
-    id: v.id,
     method: v.method,
     path: v.path,
     sourceAddress: v.sourceAddress,
@@ -53,7 +51,6 @@ function fromMessage(m: CheckRequest, names: readonly string[]): Projection {
   return {
     hasAttributes: m.attributes !== undefined,
     hasHttp: http !== undefined,
-    id: http?.id ?? "",
     method: http?.method ?? "",
     path: http?.path ?? "",
     sourceAddress: address?.case === "socketAddress" ? address.value.address : null,
@@ -151,7 +148,18 @@ function message(r: SeededRandom): CheckRequest {
             http: r.chance(0.93)
               ? {
                   id: text(r),
-                  method: r.pick(["GET", "POST", "", "ÜBER"]),
+                  method: r.pick([
+                    "GET",
+                    "POST",
+                    "DELETE",
+                    "OPTIONS",
+                    "GETS",
+                    "GE",
+                    "get",
+                    "PROPFIND",
+                    "",
+                    "ÜBER",
+                  ]),
                   path: r.pick(["/", "/v1/companies/acme/jobs?x=1", "/ünï", ""]),
                   host: text(r),
                   scheme: "https",
@@ -322,6 +330,8 @@ describe("readCheckRequest refuses", () => {
     ],
     ["invalid UTF-8 in a header name", httpWith(0x1a, mapEntry(Buffer.from([0xc0, 0xaf]), Buffer.from("v")))],
     ["invalid UTF-8 in the host, which nothing reads", httpWith(0x2a, Buffer.from([0xed, 0xa0, 0x80]))],
+    ["invalid UTF-8 in the request id, which nothing reads", httpWith(0x0a, Buffer.from([0x47, 0xc3]))],
+    ["invalid UTF-8 in the method", httpWith(0x12, Buffer.from([0x47, 0x45, 0xd4]))],
     [
       "an unknown field inside a header entry",
       httpWith(0x1a, Buffer.from([0x0a, 0x01, 0x61, 0x1a, 0x01, 0x62])),
@@ -357,6 +367,67 @@ describe("readCheckRequest refuses", () => {
     const view = readCheckRequest(attributesWith(0x22, lengthPrefixed(0x12, Buffer.concat(entries))));
     expect(view?.header("authorization")).toBe("v99998");
     expect(view?.header("x-filler")).toBe("v99999");
+  });
+});
+
+describe("readCheckRequest's context extensions", () => {
+  /** A CheckRequest whose attributes hold these fields, in order: extension entries and anything else. */
+  const attributes = (...fields: Buffer[]) => lengthPrefixed(0x0a, Buffer.concat(fields));
+  const extension = (key: string, value: string | Buffer) =>
+    lengthPrefixed(0x52, mapEntry(Buffer.from(key), Buffer.isBuffer(value) ? value : Buffer.from(value)));
+  const source = lengthPrefixed(
+    0x0a,
+    lengthPrefixed(0x0a, lengthPrefixed(0x0a, lengthPrefixed(0x12, Buffer.from("10.1.2.3")))),
+  );
+
+  it("reads the same bytes to the same map, and other bytes to their own", () => {
+    const route = attributes(extension("scopes", "a:read"), extension("company_from", "header:x-org"));
+    const first = readCheckRequest(route)?.contextExtensions;
+    const again = readCheckRequest(Buffer.from(route))?.contextExtensions;
+    expect(first).toBe(again);
+    const other = readCheckRequest(attributes(extension("scopes", "a:write")))?.contextExtensions;
+    expect([...(other ?? [])]).toEqual([["scopes", "a:write"]]);
+    expect([...(first ?? [])]).toEqual([
+      ["scopes", "a:read"],
+      ["company_from", "header:x-org"],
+    ]);
+  });
+
+  it("reads entries split by other fields as protobuf does, the later key winning", () => {
+    // The first entry alone, read before: what is kept for it must not answer for the whole set.
+    const alone = readCheckRequest(attributes(extension("scopes", "a:read")))?.contextExtensions;
+    expect([...(alone ?? [])]).toEqual([["scopes", "a:read"]]);
+    const bytes = attributes(
+      extension("scopes", "a:read"),
+      source,
+      extension("b", "1"),
+      extension("scopes", "z"),
+    );
+    const { reference, reader } = both(bytes);
+    expect(reader).toEqual(reference);
+    expect(reader?.contextExtensions).toEqual([
+      ["b", "1"],
+      ["scopes", "z"],
+    ]);
+    expect(reader?.sourceAddress).toBe("10.1.2.3");
+  });
+
+  it("refuses invalid UTF-8 in an extension every time it is sent, not only the first", () => {
+    const bytes = attributes(extension("scopes", Buffer.from([0x61, 0xff])));
+    expect(readCheckRequest(bytes)).toBeUndefined();
+    expect(readCheckRequest(bytes)).toBeUndefined();
+  });
+
+  it("reads sets too large to keep, and more sets than are kept, right every time", () => {
+    const large = attributes(extension("scopes", "s:read ".repeat(1000)));
+    expect(readCheckRequest(large)?.contextExtensions.get("scopes")).toHaveLength(7000);
+    expect(readCheckRequest(large)?.contextExtensions).not.toBe(readCheckRequest(large)?.contextExtensions);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        const read = readCheckRequest(attributes(extension("scopes", `s${i}:read`)));
+        expect([...(read?.contextExtensions ?? [])]).toEqual([["scopes", `s${i}:read`]]);
+      }
+    }
   });
 });
 

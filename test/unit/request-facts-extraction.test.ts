@@ -221,13 +221,13 @@ describe("request attributes", () => {
     expect(facts({ sourceIp: null, headers: { "x-api-key": KEY } }).credential).toBe(KEY);
   });
 
-  it("strips the query and fragment from the path and keeps the method and request id", () => {
+  it("strips the query and fragment from the path and keeps the method", () => {
     expect(facts({ path: "/a/b?x=1&y=/c" }).path).toBe("/a/b");
     expect(facts({ path: "/a#frag?x" }).path).toBe("/a");
     expect(facts({ path: "/a?x#y" }).path).toBe("/a");
     expect(facts({ path: "?x" }).path).toBe("");
     const f = facts({ method: "PATCH", path: "/plain" });
-    expect([f.method, f.path, f.requestId]).toEqual(["PATCH", "/plain", "req-1"]);
+    expect([f.method, f.path]).toEqual(["PATCH", "/plain"]);
   });
 });
 

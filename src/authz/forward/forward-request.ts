@@ -73,7 +73,6 @@ export function forwardFacts(
   const facts = blankFacts(
     headers(endpoint.methodHeader) || req.method,
     uri === undefined ? "" : stripQuery(uri),
-    headers("x-request-id") ?? "",
   );
   const source = clientAddress(
     req.peer,

@@ -57,7 +57,6 @@ export function requestFactsFor(overrides: Partial<RequestFacts> = {}): RequestF
     companySelector: null,
     routeCompany: undefined,
     route: NO_REQUIREMENTS,
-    requestId: "req-1",
   };
   return { ...clean, ...overrides };
 }
