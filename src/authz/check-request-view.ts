@@ -11,6 +11,8 @@ export interface RawHeader {
   rawValue: Uint8Array;
 }
 
+const NO_SPANS: readonly number[] = [];
+
 /** What a CheckRequest says, as far as a decision cares. */
 export class CheckRequestView {
   /** Whether `attributes` was sent. */
@@ -30,7 +32,7 @@ export class CheckRequestView {
    * The `headers` map, as offsets into the bytes, five numbers an entry: key start and end, value start and
    * end, and 1 when the entry holds non-ASCII bytes (compared and decoded as UTF-8, not byte by byte).
    */
-  readonly headerSpans: number[] = [];
+  headerSpans: readonly number[] = NO_SPANS;
 
   constructor(readonly bytes: Buffer) {}
 

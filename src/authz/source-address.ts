@@ -8,13 +8,32 @@ import { parseAddress } from "../keys/cidr.js";
  * NUL, no length beyond 39 characters.
  */
 export interface SourceAddress {
-  bytes: Uint8Array;
-  text: string;
-  key: string;
+  /** Shared by every request from the address: read, never changed. */
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  readonly key: string;
 }
+
+/** Addresses normalised lately, by their text as sent: a sidecar sees the same few callers again and again. */
+const recent = new Map<string, SourceAddress>();
+/** Distinct addresses remembered; past it the memo starts over. */
+const MAX_RECENT = 1024;
+/** The longest text remembered: a dotted quad or an IPv6 address with a short zone id. */
+const MAX_REMEMBERED_LENGTH = 64;
 
 /** The normalised address, or undefined when `raw` is not an IP address. */
 export function sourceAddress(raw: string): SourceAddress | undefined {
+  const known = recent.get(raw);
+  if (known) return known;
+  const source = normalise(raw);
+  if (source && raw.length <= MAX_REMEMBERED_LENGTH) {
+    if (recent.size >= MAX_RECENT) recent.clear();
+    recent.set(raw, source);
+  }
+  return source;
+}
+
+function normalise(raw: string): SourceAddress | undefined {
   const bytes = parseAddress(raw);
   if (!bytes) return undefined;
   if (isMappedIPv4(bytes)) {

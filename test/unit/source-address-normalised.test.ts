@@ -32,6 +32,19 @@ describe("sourceAddress", () => {
     expect(sourceAddress("2001:db8:1:3::1")?.key).not.toBe(keys[0]);
   });
 
+  it("answers a repeated address from memory, the same as the first time, past the memory's bound", () => {
+    expect(sourceAddress("198.51.100.9")).toBe(sourceAddress("198.51.100.9"));
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3000; i++) {
+        const raw = `10.${i >> 8}.${i & 255}.${round}`;
+        expect(sourceAddress(raw)).toMatchObject({ text: raw, key: raw });
+        expect(sourceAddress(`::ffff:${raw}`)).toMatchObject({ text: raw, key: raw });
+      }
+    }
+    const long = `fe80::1%${"z".repeat(3000)}`;
+    expect([sourceAddress(long)?.text, sourceAddress(long)?.text]).toEqual(["fe80::1", "fe80::1"]);
+  });
+
   it("refuses what is not an address", () => {
     for (const raw of ["", "localhost", "1.2.3", "203.0.113.7\u0000", "::g", "01.2.3.4"]) {
       expect(sourceAddress(raw), raw).toBeUndefined();
