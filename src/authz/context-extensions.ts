@@ -1,15 +1,17 @@
+import { BoundedMemo } from "./bounded-memo.js";
 import type { WireReader } from "./wire-reader.js";
 
 /** No extensions: what a request without any reads as. */
 export const NO_EXTENSIONS: ReadonlyMap<string, string> = new Map();
 
-/** Distinct extension sets kept decoded; Envoy sends one per route, the same bytes on every request. */
-const MAX_KEPT = 256;
 /** Longest set of entries kept, in bytes: larger ones are decoded on every request and never kept. */
 const MAX_KEPT_BYTES = 4096;
 
-/** Decoded sets by their entries' bytes (as latin1 text, one character a byte); cleared when full. */
-const kept = new Map<string, ReadonlyMap<string, string>>();
+/**
+ * Decoded sets by their entries' bytes (as latin1 text, one character a byte), at most 256 distinct ones:
+ * Envoy sends one per route, the same bytes on every request.
+ */
+export const keptExtensions = new BoundedMemo<string, ReadonlyMap<string, string>>(256);
 
 /**
  * `attributes.context_extensions`, from the byte spans of its map entries (start and end of each whole
@@ -27,11 +29,10 @@ export function readContextExtensions(
   if (size > MAX_KEPT_BYTES) return decode(wire, spans);
   let text = "";
   for (let i = 0; i < spans.length; i += 2) text += wire.latin1(spans[i] as number, spans[i + 1] as number);
-  const known = kept.get(text);
+  const known = keptExtensions.get(text);
   if (known) return known;
   const decoded = decode(wire, spans);
-  if (kept.size >= MAX_KEPT) kept.clear();
-  kept.set(text, decoded);
+  keptExtensions.set(text, decoded);
   return decoded;
 }
 

@@ -1,4 +1,5 @@
 import { parseAddress } from "../keys/cidr.js";
+import { BoundedMemo } from "./bounded-memo.js";
 
 /**
  * A caller's address, normalised once: what is stored and shown (`text`), and what budgets and the keyless
@@ -14,22 +15,17 @@ export interface SourceAddress {
   readonly key: string;
 }
 
-/** Addresses normalised lately, by their text as sent: a sidecar sees the same few callers again and again. */
-const recent = new Map<string, SourceAddress>();
-/** Distinct addresses remembered; past it the memo starts over. */
-const MAX_RECENT = 1024;
+/** Addresses normalised lately, by their text as sent, at most 1,024: a sidecar sees the same few callers. */
+export const recentSources = new BoundedMemo<string, SourceAddress>(1024);
 /** The longest text remembered: a dotted quad or an IPv6 address with a short zone id. */
 const MAX_REMEMBERED_LENGTH = 64;
 
 /** The normalised address, or undefined when `raw` is not an IP address. */
 export function sourceAddress(raw: string): SourceAddress | undefined {
-  const known = recent.get(raw);
+  const known = recentSources.get(raw);
   if (known) return known;
   const source = normalise(raw);
-  if (source && raw.length <= MAX_REMEMBERED_LENGTH) {
-    if (recent.size >= MAX_RECENT) recent.clear();
-    recent.set(raw, source);
-  }
+  if (source && raw.length <= MAX_REMEMBERED_LENGTH) recentSources.set(raw, source);
   return source;
 }
 

@@ -3,6 +3,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { readCheckRequest } from "../../src/authz/check-request-reader.js";
 import type { CheckRequestView } from "../../src/authz/check-request-view.js";
+import { keptExtensions } from "../../src/authz/context-extensions.js";
 import type { AddressSchema } from "../../src/gen/envoy/config/core/v3/address_pb.js";
 import {
   type CheckRequest,
@@ -428,6 +429,7 @@ describe("readCheckRequest's context extensions", () => {
         expect([...(read?.contextExtensions ?? [])]).toEqual([["scopes", `s${i}:read`]]);
       }
     }
+    expect(keptExtensions.size).toBeLessThanOrEqual(keptExtensions.limit);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sourceAddress } from "../../src/authz/source-address.js";
+import { recentSources, sourceAddress } from "../../src/authz/source-address.js";
 
 /** Source addresses as stored and as budgets count them. */
 describe("sourceAddress", () => {
@@ -41,8 +41,10 @@ describe("sourceAddress", () => {
         expect(sourceAddress(`::ffff:${raw}`)).toMatchObject({ text: raw, key: raw });
       }
     }
+    expect(recentSources.size).toBeLessThanOrEqual(recentSources.limit);
     const long = `fe80::1%${"z".repeat(3000)}`;
     expect([sourceAddress(long)?.text, sourceAddress(long)?.text]).toEqual(["fe80::1", "fe80::1"]);
+    expect(recentSources.get(long)).toBeUndefined();
   });
 
   it("refuses what is not an address", () => {

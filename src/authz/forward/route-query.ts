@@ -1,3 +1,4 @@
+import { BoundedMemo } from "../bounded-memo.js";
 import {
   MAX_SETTING_LENGTH,
   NO_REQUIREMENTS,
@@ -10,7 +11,6 @@ import {
 const PARAMETERS = new Set(["scopes", "company_from", "environment"]);
 /** Longer than the three settings at their caps, escaped: refused unread. */
 const MAX_QUERY_LENGTH = 3 * (MAX_SETTING_LENGTH.scopes + MAX_SETTING_LENGTH.company_from + 64);
-const MEMO_LIMIT = 1024;
 
 /**
  * A route's requirements from the auth URL's query (`?scopes=a:read+b:write&company_from=path:/v1/{company}/**`),
@@ -18,14 +18,13 @@ const MEMO_LIMIT = 1024;
  * distinct queries are memoised (bounded: a flood of distinct ones cannot grow memory without limit).
  */
 export class RouteQueryMemo {
-  private readonly memo = new Map<string, RouteSettings | RouteSettingsError>();
+  private readonly memo = new BoundedMemo<string, RouteSettings | RouteSettingsError>(1024);
 
   get(query: string): RouteSettings | RouteSettingsError {
     if (query === "") return NO_REQUIREMENTS;
     if (query.length > MAX_QUERY_LENGTH) return { error: "the auth URL's query is too long" };
     let settings = this.memo.get(query);
     if (!settings) {
-      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
       settings = parseRouteQuery(query);
       this.memo.set(query, settings);
     }
