@@ -29,8 +29,20 @@ export function readCredential(headers: HeaderLookup): string | { code: "missing
 
 /** Whether a header value is (or tries to be) a bearer credential, whatever else is wrong with it. */
 function isBearerScheme(value: string): boolean {
-  return trimOws(value).slice(0, 6).toLowerCase() === "bearer";
+  return startsWithBearer(trimOws(value));
 }
+
+/** Whether `value` starts with "bearer" in any mix of case, compared in place (no string made). */
+function startsWithBearer(value: string): boolean {
+  if (value.length < BEARER.length) return false;
+  // Setting bit 5 lower-cases an ASCII letter, and turns nothing else into one of these letters.
+  for (let i = 0; i < BEARER.length; i++) {
+    if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+const BEARER = "bearer";
 
 /**
  * Strips HTTP's optional whitespace (spaces and tabs) and nothing else: `String.prototype.trim` would also
@@ -49,7 +61,7 @@ function trimOws(value: string): string {
  * anything else: another scheme, no token, two tokens, or a comma (a repeated header Envoy joined).
  */
 function bearerToken(value: string): string | undefined {
-  if (value.length < 8 || value.charCodeAt(6) !== 0x20 || value.slice(0, 6).toLowerCase() !== "bearer") {
+  if (value.length < 8 || value.charCodeAt(6) !== 0x20 || !startsWithBearer(value)) {
     return undefined;
   }
   let start = 7;

@@ -33,6 +33,9 @@ describe("bearer credentials", () => {
   it.each([
     ["a Basic scheme", "Basic dXNlcjpwYXNz"],
     ["another scheme", `Token ${KEY}`],
+    ["a scheme one letter from bearer", `Bearef ${KEY}`],
+    ["a scheme with a look-alike letter", `\u0412earer ${KEY}`],
+    ["a scheme with a letter whose low byte is B's", `\u0142earer ${KEY}`],
     ["no space after the scheme", `Bearer${KEY}`],
     ["a tab after the scheme", `Bearer\t${KEY}`],
     ["a leading space", ` Bearer ${KEY}`],
