@@ -1,6 +1,7 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { allowResponse } from "../src/authz/check-response.js";
 import { CheckResponseSchema } from "../src/gen/envoy/service/auth/v3/external_auth_pb.js";
+import { frameMessage } from "../src/rpc/grpc-wire.js";
 
 /**
  * An encoded allow shaped like Keyward's own (a key, its company, two scopes), so a baseline that answers it
@@ -18,3 +19,6 @@ export const CONSTANT_ALLOW = Buffer.from(
     }),
   ),
 );
+
+/** The same allow framed as a gRPC message, once: what Keyward's listener sends for an answer it shares. */
+export const CONSTANT_ALLOW_FRAMED = frameMessage(CONSTANT_ALLOW);

@@ -13,7 +13,7 @@ import { Metrics } from "../dist/metrics.js";
 import { HealthState, ServingStatus } from "../dist/rpc/health.js";
 import { ReflectionIndex } from "../dist/rpc/reflection.js";
 import { serveParent } from "./child-protocol.js";
-import { CONSTANT_ALLOW } from "./constant-allow.js";
+import { CONSTANT_ALLOW_FRAMED } from "./constant-allow.js";
 
 /** What the parent learns when the baseline listens. */
 export interface TransportServerInfo {
@@ -30,7 +30,7 @@ await serveParent<TransportServerInfo>(async () => {
   health.setAll(ServingStatus.SERVING);
   const server = await AuthzServer.start({
     listen: config.authzListen,
-    check: { check: () => CONSTANT_ALLOW },
+    check: { check: () => CONSTANT_ALLOW_FRAMED },
     health: health.view([Authorization.typeName]),
     reflection: new ReflectionIndex([Authorization]),
     logger: createLogger("warn", process.stderr),

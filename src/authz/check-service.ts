@@ -6,7 +6,7 @@ import type { Deny } from "./decision.js";
 import { EncodedResponses } from "./encoded-responses.js";
 import { type FactOptions, factOptions, requestFacts } from "./request-facts.js";
 
-/** An answer: a message, or one encoded once and shared. */
+/** An answer: a message, or one already encoded and framed as a gRPC message, once, and shared. */
 export type Answer = CheckResponse | Buffer;
 
 /** What the gRPC listener needs of the Check: an answer per request (the bench stands in a constant one). */
@@ -35,7 +35,7 @@ export class CheckService {
   }
 
   /**
-   * The answer to one Check: a message, or the same message already encoded when it can be shared; computed
+   * The answer to one Check: a message, or the same message already framed when it can be shared; computed
    * synchronously when the key is cached and no limiter needs Redis.
    */
   check(req: CheckRequestView): Answer | Promise<Answer> {

@@ -2,12 +2,12 @@ import { toBinary } from "@bufbuild/protobuf";
 import { CheckResponseSchema } from "../../gen/envoy/service/auth/v3/external_auth_pb.js";
 import type { Logger } from "../../logger.js";
 import type { Metrics } from "../../metrics.js";
-import { GrpcStatus } from "../../rpc/grpc-wire.js";
+import { frameMessage, GrpcStatus } from "../../rpc/grpc-wire.js";
 import { readCheckRequest } from "../check-request-reader.js";
 import { denyResponse } from "../check-response.js";
 import type { Answer, CheckAnswerer } from "../check-service.js";
 import { deny } from "../decision.js";
-import { answerMessage, answerStatus, armDeadline } from "./grpc-answer.js";
+import { answerFramed, answerStatus, armDeadline } from "./grpc-answer.js";
 import { readUnary } from "./grpc-request.js";
 import type { GrpcMethod } from "./grpc-router.js";
 
@@ -27,27 +27,27 @@ export const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
  */
 export const MAX_CHECK_BYTES = 32 * 1024 * 1024;
 
-const encodedDenial = (message: string) =>
-  Buffer.from(toBinary(CheckResponseSchema, denyResponse(deny("unsupported_request", { message }))));
+const framedDenial = (message: string) =>
+  frameMessage(toBinary(CheckResponseSchema, denyResponse(deny("unsupported_request", { message }))));
 
 // A request that is not a CheckRequest, or too large to read, is denied rather than failed: Envoy treats an
 // RPC error as an outage, and failure_mode_allow would let the request through.
-const UNDECODABLE = encodedDenial("The check request could not be decoded.");
-const TOO_LARGE = encodedDenial("The check request is too large.");
+const UNDECODABLE = framedDenial("The check request could not be decoded.");
+const TOO_LARGE = framedDenial("The check request is too large.");
 
 /**
  * ext_authz Check: the request's bytes go to the wire reader as they arrived; the answer, usually encoded
- * once and shared, is framed and sent as it is. Only faults (the database is down) and a passed deadline
+ * and framed once and shared, is sent as it is. Only faults (the database is down) and a passed deadline
  * become gRPC errors.
  */
 export function checkMethod(deps: CheckMethodDeps): GrpcMethod {
-  const encode = (answer: Answer): Uint8Array =>
-    Buffer.isBuffer(answer) ? answer : toBinary(CheckResponseSchema, answer);
+  const frame = (answer: Answer): Uint8Array =>
+    Buffer.isBuffer(answer) ? answer : frameMessage(toBinary(CheckResponseSchema, answer));
   return (stream, encoding, timeoutMs) => {
     const deadline = armDeadline(stream, timeoutMs);
     const send = (answer: Answer) => {
       clearTimeout(deadline);
-      answerMessage(stream, encode(answer));
+      answerFramed(stream, frame(answer));
     };
     const fail = (err: unknown) => {
       clearTimeout(deadline);

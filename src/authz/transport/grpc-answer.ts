@@ -19,10 +19,15 @@ export function isOpen(stream: ServerHttp2Stream): boolean {
 
 /** Answers a unary call: headers, its one message, status OK in the trailers. */
 export function answerMessage(stream: ServerHttp2Stream, message: Uint8Array): void {
+  answerFramed(stream, frameMessage(message));
+}
+
+/** `answerMessage` for a message already framed (see frameMessage), which may be shared between calls. */
+export function answerFramed(stream: ServerHttp2Stream, framed: Uint8Array): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return;
   stream.respond(RESPONSE_HEADERS, WITH_TRAILERS);
   stream.once("wantTrailers", sendOkTrailers);
-  stream.end(frameMessage(message));
+  stream.end(framed);
 }
 
 /**
