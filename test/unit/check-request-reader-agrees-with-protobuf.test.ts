@@ -419,6 +419,15 @@ describe("readCheckRequest's context extensions", () => {
     expect(readCheckRequest(bytes)).toBeUndefined();
   });
 
+  it("keeps a set's bytes apart from the request that carried them", () => {
+    const route = attributes(extension("scopes", "copy:read"));
+    const first = readCheckRequest(route)?.contextExtensions;
+    route.fill(0);
+    const again = readCheckRequest(attributes(extension("scopes", "copy:read")))?.contextExtensions;
+    expect(again).toBe(first);
+    expect(again?.get("scopes")).toBe("copy:read");
+  });
+
   it("reads sets too large to keep, and more sets than are kept, right every time", () => {
     const large = attributes(extension("scopes", "s:read ".repeat(1000)));
     expect(readCheckRequest(large)?.contextExtensions.get("scopes")).toHaveLength(7000);
