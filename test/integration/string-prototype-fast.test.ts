@@ -18,8 +18,11 @@ function stringPrototypeFastAfter(source: string, moduleSource = false): { fast:
  */
 describe("String.prototype in the server's process", () => {
   it("keeps fast properties once every module the server loads is loaded", () => {
-    const app = fileURLToPath(new URL("../../dist/app.js", import.meta.url));
-    const after = stringPrototypeFastAfter(`await import(${JSON.stringify(app)});`, true);
+    // What `keyward serve` loads to run the server: the app and its context, as built.
+    const imports = ["app.js", "context.js", "cli/serve.js"]
+      .map((file) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url)))
+      .map((path) => `await import(${JSON.stringify(path)});`);
+    const after = stringPrototypeFastAfter(imports.join("\n"), true);
     expect(after.stderr).toBe("");
     expect(after.fast).toBe("true");
   });
