@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { startCheckTargets } from "./check-targets.js";
 import { ChildPool, startChild } from "./child-process.js";
 import { ensureH2load, h2loadVersion } from "./h2load.js";
+import { cpuTimes, hostSpeed } from "./host-speed.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
 import { formatReport } from "./report.js";
 import { BenchAbort, type BenchContext, type CheckTargets, type Scenario } from "./scenario.js";
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
 
   console.log("Keyward bench: ext_authz Check under h2load");
   console.log(`machine: ${machine()}; ${h2loadVersion()}; ${loadAverage()}`);
+  const cpuAtStart = cpuTimes();
+  console.log(hostSpeed());
   console.log(
     `mode: ${settings.quick ? "quick (BENCH_QUICK=1)" : "full"}; store: ${settings.databaseUrl ? "postgresql" : "pglite (memory)"}; h2load -c ${settings.clients} -m ${settings.streams} -t ${settings.threads}; scenarios: ${scenarios.map((s) => s.id).join(", ")}`,
   );
@@ -81,6 +84,7 @@ async function main(): Promise<number> {
     await cleanup();
   }
   console.log(`\n${loadAverage()} at the end`);
+  console.log(`${hostSpeed(cpuAtStart)} at the end`);
   const took = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`bench took ${took} s${failed ? " (with problems, see !!)" : ""}`);
   return failed ? 1 : 0;

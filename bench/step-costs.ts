@@ -5,6 +5,7 @@ import { requestFacts } from "../dist/authz/request-facts.js";
 import { CheckRequestSchema } from "../dist/gen/envoy/service/auth/v3/external_auth_pb.js";
 import { Metrics } from "../dist/metrics.js";
 import { benchCheckRequest } from "./check-request.js";
+import { sumReference } from "./host-speed.js";
 import { median } from "./ratios.js";
 
 /** One step of a Check and what a call of it cost, in nanoseconds: in a loop, and alone after an idle spell. */
@@ -29,14 +30,6 @@ export interface StepCosts {
 /** How long the process sits idle before each lone call: a gap between requests at light load. */
 export const IDLE_MS = 5;
 const LONE_CALLS = 200;
-
-/** Not Keyward's work: one pass over 64 KB of numbers, to show what sitting idle costs any code on this machine. */
-const REFERENCE = new Float64Array(8192).map((_, i) => i);
-function sumReference(): number {
-  let sum = 0;
-  for (let i = 0; i < REFERENCE.length; i++) sum += REFERENCE[i] as number;
-  return sum;
-}
 
 /**
  * What each step of a cached Check costs inside Keyward's process, with no RPC around it: each step is
