@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 /**
  * How fast the host lets this machine run right now. On a shared virtual machine the same server can make
@@ -30,6 +32,21 @@ export function referenceMs(): number {
   if (sink < 0) throw new Error("unreachable: keeps the passes from being optimised away");
   times.sort((a, b) => a - b);
   return times[Math.floor(TIMINGS / 2)] as number;
+}
+
+const PROBE = fileURLToPath(new URL("./host-speed-probe.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** `referenceMs()` in a fresh process (node with tsx, as the bench runs) that loads nothing else. */
+export function referenceMsAlone(): number {
+  const out = execFileSync(process.execPath, ["--import", "tsx", PROBE], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  const ms = Number(out.trim());
+  if (!Number.isFinite(ms)) throw new Error(`host speed probe printed ${JSON.stringify(out)}`);
+  return ms;
 }
 
 /** The whole machine's CPU time so far, in clock ticks: all of it, and the part stolen by the hypervisor. */
@@ -66,13 +83,16 @@ export function stolenShare(before: CpuTimes | null, after: CpuTimes | null): nu
 /** Above this share of stolen time the report calls the host busy. */
 const BUSY_STEAL = 0.05;
 
-/** One line for the report: the reference's time, and the stolen share since `since` when known. */
-export function hostSpeed(since?: CpuTimes | null): string {
-  const parts = [`reference loop ${referenceMs().toFixed(1)} ms`];
+/**
+ * One line for the report: the reference's time, and the share of CPU time stolen since `since` when
+ * given and known. `when` says which reading it is.
+ */
+export function hostSpeed(when: string, since?: CpuTimes | null): string {
+  const parts = [`reference loop ${referenceMsAlone().toFixed(1)} ms`];
   const stolen = since === undefined ? null : stolenShare(since, cpuTimes());
   if (stolen !== null) {
     const busy = stolen > BUSY_STEAL ? " (busy host: figures are noisy)" : "";
-    parts.push(`${(stolen * 100).toFixed(1)}% of CPU time stolen by the host during the run${busy}`);
+    parts.push(`${(stolen * 100).toFixed(1)}% of CPU time stolen by the host since the start${busy}`);
   }
-  return `host speed: ${parts.join("; ")}`;
+  return `host speed ${when}: ${parts.join("; ")}`;
 }

@@ -60,7 +60,7 @@ async function main(): Promise<number> {
   console.log("Keyward bench: ext_authz Check under h2load");
   console.log(`machine: ${machine()}; ${h2loadVersion()}; ${loadAverage()}`);
   const cpuAtStart = cpuTimes();
-  console.log(hostSpeed());
+  console.log(hostSpeed("at the start"));
   console.log(
     `mode: ${settings.quick ? "quick (BENCH_QUICK=1)" : "full"}; store: ${settings.databaseUrl ? "postgresql" : "pglite (memory)"}; h2load -c ${settings.clients} -m ${settings.streams} -t ${settings.threads}; scenarios: ${scenarios.map((s) => s.id).join(", ")}`,
   );
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
     await cleanup();
   }
   console.log(`\n${loadAverage()} at the end`);
-  console.log(`${hostSpeed(cpuAtStart)} at the end`);
+  console.log(hostSpeed("at the end", cpuAtStart));
   const took = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`bench took ${took} s${failed ? " (with problems, see !!)" : ""}`);
   return failed ? 1 : 0;

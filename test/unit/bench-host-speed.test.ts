@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { hostSpeed, parseCpuTimes, referenceMs, stolenShare } from "../../bench/host-speed.js";
+import {
+  hostSpeed,
+  parseCpuTimes,
+  referenceMs,
+  referenceMsAlone,
+  stolenShare,
+} from "../../bench/host-speed.js";
 
 const STAT_BEFORE = `cpu  283070 532 59067 2448585 2448 0 14682 64691 0 0
 cpu0 141535 266 29533 1224292 1224 0 7341 32345 0 0
@@ -29,8 +35,16 @@ describe("the bench's reading of the host's speed", () => {
     expect(stolenShare(parseCpuTimes(STAT_AFTER), parseCpuTimes(STAT_AFTER))).toBeNull();
   });
 
-  it("times the reference work and reports it in one line", () => {
+  it("times the reference work, here and in a process of its own, and reports it in one line", () => {
     expect(referenceMs()).toBeGreaterThan(0);
-    expect(hostSpeed()).toMatch(/^host speed: reference loop \d+\.\d ms$/);
+    expect(referenceMsAlone()).toBeGreaterThan(0);
+    expect(hostSpeed("now")).toMatch(/^host speed now: reference loop \d+\.\d ms$/);
+  });
+
+  it("adds the stolen share since an earlier reading, read from this machine's /proc/stat", () => {
+    const line = hostSpeed("at the end", { total: 0, steal: 0 });
+    expect(line).toMatch(
+      /^host speed at the end: reference loop \d+\.\d ms; \d+\.\d% of CPU time stolen by the host since the start( \(busy host: figures are noisy\))?$/,
+    );
   });
 });
