@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  cpuTimes,
   hostSpeed,
   parseCpuTimes,
   referenceMs,
@@ -41,10 +42,18 @@ describe("the bench's reading of the host's speed", () => {
     expect(hostSpeed("now")).toMatch(/^host speed now: reference loop \d+\.\d ms$/);
   });
 
-  it("adds the stolen share since an earlier reading, read from this machine's /proc/stat", () => {
-    const line = hostSpeed("at the end", { total: 0, steal: 0 });
-    expect(line).toMatch(
-      /^host speed at the end: reference loop \d+\.\d ms; \d+\.\d% of CPU time stolen by the host since the start( \(busy host: figures are noisy\))?$/,
+  it("adds the share stolen since an earlier reading of this machine's /proc/stat, and calls a host busy past 5%", () => {
+    const now = cpuTimes();
+    if (!now) throw new Error("this test needs /proc/stat");
+    // A reading a million ticks ago with no steal since: about 0%, not busy.
+    const quiet = hostSpeed("at the end", { total: now.total - 1_000_000, steal: now.steal });
+    expect(quiet).toMatch(
+      /^host speed at the end: reference loop \d+\.\d ms; 0\.\d% of CPU time stolen by the host since the start$/,
+    );
+    // A reading 100,000 ticks ago, every one of them stolen (the probe's second adds a few hundred): busy.
+    const stolen = hostSpeed("at the end", { total: now.total - 100_000, steal: now.steal - 100_000 });
+    expect(stolen).toMatch(
+      /; (9\d|100)\.\d% of CPU time stolen by the host since the start \(busy host: figures are noisy\)$/,
     );
   });
 });
