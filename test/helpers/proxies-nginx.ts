@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDebianPackages } from "./debian-packages.js";
-import { freePort, type ProxyProcess, proxyDir, readExample, spawnProxy, substitute } from "./proxies.js";
+import { onFreePort, type ProxyProcess, proxyDir, readExample, spawnProxy, substitute } from "./proxies.js";
 
 /** The shipped example, as the guide names it. */
 export const NGINX_EXAMPLE = "examples/nginx/nginx.conf";
@@ -18,22 +18,27 @@ export interface ProxyTargets {
  */
 export async function startNginx(targets: ProxyTargets): Promise<ProxyProcess> {
   ensureDebianPackages("nginx=nginx-light");
-  const port = await freePort();
-  const dir = proxyDir("nginx");
-  const config = substitute(readExample(NGINX_EXAMPLE), {
-    "listen 8080;": `listen 127.0.0.1:${port};`,
-    "server 127.0.0.1:9191;": `server 127.0.0.1:${targets.keywardPort};`,
-    "server 127.0.0.1:3000;": `server 127.0.0.1:${targets.upstreamPort};`,
-  });
-  const file = join(dir, "nginx.conf");
-  writeFileSync(file, config);
-  // Workers run as an unprivileged user when nginx starts as root: they write temporary files here.
-  chmodSync(dir, 0o755);
   // Debian's nginx lives in /usr/sbin, which a PATH outside root's may lack.
   const nginx = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
-  return spawnProxy(nginx, ["-p", `${dir}/`, "-c", file, "-e", join(dir, "error.log"), "-g", "daemon off;"], {
-    dir,
-    port,
-    logFile: join(dir, "error.log"),
+  return onFreePort((port) => {
+    const dir = proxyDir("nginx");
+    const config = substitute(readExample(NGINX_EXAMPLE), {
+      "listen 8080;": `listen 127.0.0.1:${port};`,
+      "server 127.0.0.1:9191;": `server 127.0.0.1:${targets.keywardPort};`,
+      "server 127.0.0.1:3000;": `server 127.0.0.1:${targets.upstreamPort};`,
+    });
+    const file = join(dir, "nginx.conf");
+    writeFileSync(file, config);
+    // Workers run as an unprivileged user when nginx starts as root: they write temporary files here.
+    chmodSync(dir, 0o755);
+    return spawnProxy(
+      nginx,
+      ["-p", `${dir}/`, "-c", file, "-e", join(dir, "error.log"), "-g", "daemon off;"],
+      {
+        dir,
+        port,
+        logFile: join(dir, "error.log"),
+      },
+    );
   });
 }

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, request } from "node:http";
-import { createConnection, createServer as createTcpServer } from "node:net";
+import { createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./cli.js";
+import { holdsListener } from "./listening-sockets.js";
 
 /** Where a client that is neither a proxy nor Keyward sits: a loopback address Keyward does not trust. */
 export const CLIENT_ADDRESS = "127.0.0.2";
@@ -148,8 +149,8 @@ export function proxyDir(name: string): string {
 }
 
 /**
- * Spawns a proxy and waits until `port` accepts connections. Stopped by its own pid on `close`, and its
- * directory removed.
+ * Spawns a proxy and waits until it listens on `port` itself (not merely until something accepts there).
+ * Stopped by its own pid on `close`, and its directory removed.
  */
 export async function spawnProxy(
   command: string,
@@ -199,20 +200,29 @@ async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
 async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the proxy exited (${child.exitCode}): ${output()}`);
-    if (await accepts(port)) return;
+    if (child.exitCode !== null) {
+      const error = new Error(`the proxy exited (${child.exitCode}): ${output()}`);
+      throw /address already in use/i.test(output()) ? new PortTakenError(error.message) : error;
+    }
+    if (child.pid !== undefined && holdsListener(child.pid, port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`the proxy did not listen on ${port} within 30 s: ${output()}`);
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
+/** The port found free was taken by another process before the proxy could bind it. */
+class PortTakenError extends Error {}
+
+/**
+ * Starts a proxy on a free port, and again on another one if that port was taken before the proxy bound it
+ * (test files run in parallel, each binding ports of its own).
+ */
+export async function onFreePort(start: (port: number) => Promise<ProxyProcess>): Promise<ProxyProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+    }
+  }
 }
