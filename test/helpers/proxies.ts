@@ -201,8 +201,8 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      const error = new Error(`the proxy exited (${child.exitCode}): ${output()}`);
-      throw /address already in use/i.test(output()) ? new PortTakenError(error.message) : error;
+      const message = `the proxy exited (${child.exitCode}): ${output()}`;
+      throw /address already in use/i.test(message) ? new PortTakenError(message) : new Error(message);
     }
     if (child.pid !== undefined && holdsListener(child.pid, port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
