@@ -1,8 +1,7 @@
 import { sql } from "kysely";
 import type { TrafficBatch, TrafficSink } from "../usage/traffic-batch.js";
 import type { Database } from "./database.js";
-
-const CHUNK = 500;
+import { writeBatchQuery } from "./traffic-write.js";
 
 /** Per-key usage over a time window. */
 export interface UsageSummary {
@@ -28,83 +27,9 @@ export interface AuthEventRecord {
 export class TrafficRepository implements TrafficSink {
   constructor(private readonly database: Database) {}
 
-  /** Adds a batch to the stored counters in one transaction: all of it lands, or none of it. */
+  /** Adds a batch to the stored counters in one statement: all of it lands, or none of it. */
   async write(batch: TrafficBatch): Promise<void> {
-    await this.database.db.transaction().execute(async (trx) => {
-      for (const rows of chunks([...batch.usage.values()])) {
-        await trx
-          .insertInto("key_usage")
-          .values(
-            rows.map((u) => ({
-              key_id: u.keyId,
-              company_id: u.companyId,
-              minute: new Date(u.minute),
-              request_count: u.requests,
-              denied_count: u.denied,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(["key_id", "minute", "company_id"]).doUpdateSet({
-              request_count: sql`key_usage.request_count + excluded.request_count`,
-              denied_count: sql`key_usage.denied_count + excluded.denied_count`,
-            }),
-          )
-          .execute();
-      }
-      for (const rows of chunks([...batch.endpoints.values()])) {
-        await trx
-          .insertInto("key_usage_endpoints")
-          .values(
-            rows.map((e) => ({
-              key_id: e.keyId,
-              minute: new Date(e.minute),
-              method: e.method,
-              path: e.path,
-              request_count: e.requests,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(["key_id", "minute", "method", "path"]).doUpdateSet({
-              request_count: sql`key_usage_endpoints.request_count + excluded.request_count`,
-            }),
-          )
-          .execute();
-      }
-      for (const rows of chunks([...batch.auth.values()])) {
-        await trx
-          .insertInto("auth_events")
-          .values(
-            rows.map((a) => ({
-              minute: new Date(a.minute),
-              key_id: a.keyId,
-              company_id: a.companyId,
-              source_ip: a.sourceIp,
-              outcome: a.outcome,
-              count: a.count,
-              source_ips: [...a.sourceIps],
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(["minute", "key_id", "company_id", "source_ip", "outcome"]).doUpdateSet({
-              count: sql`auth_events.count + excluded.count`,
-              // The union as a set, capped at 64, keeping the addresses seen first: distinct before limit.
-              source_ips: sql`(select coalesce(array_agg(ip order by seen), '{}') from (
-                select ip, min(n) as seen
-                from unnest(auth_events.source_ips || excluded.source_ips) with ordinality as u(ip, n)
-                group by ip order by seen limit 64) s)`,
-            }),
-          )
-          .execute();
-      }
-      for (const [id, t] of batch.lastUsed) {
-        await trx
-          .updateTable("keys")
-          .set({ last_used_time: new Date(t) })
-          .where("id", "=", id)
-          .where((eb) => eb.or([eb("last_used_time", "is", null), eb("last_used_time", "<", new Date(t))]))
-          .execute();
-      }
-    });
+    await this.database.db.executeQuery(writeBatchQuery(batch));
   }
 
   /** Whether the database answers at all: tells a refused batch from an outage. */
@@ -196,8 +121,4 @@ export class TrafficRepository implements TrafficSink {
 
 function floorMinute(d: Date): Date {
   return new Date(d.getTime() - (d.getTime() % 60_000));
-}
-
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
 }

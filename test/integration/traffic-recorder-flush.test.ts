@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyHasher, makePepper } from "../../src/keys/hasher.js";
 import { mintSecret, newKeyId } from "../../src/keys/mint.js";
@@ -113,6 +114,36 @@ async function authRows(filter: { keyId?: string; sourceIp?: string }) {
   }));
 }
 
+/**
+ * Records the text of every statement `db` sends to its engine until `stop()`: the embedded engine's own
+ * entry point, or node-postgres's client, through which every statement (begin and commit too) goes.
+ */
+function watchStatements(db: Database): { texts: string[]; stop(): void } {
+  const texts: string[] = [];
+  const engine = db.embedded;
+  if (engine) {
+    const query = engine.query;
+    engine.query = ((text: string, ...rest: never[]) => {
+      texts.push(text);
+      return query.call(engine, text, ...rest);
+    }) as typeof engine.query;
+    const stop = () => {
+      engine.query = query;
+    };
+    return { texts, stop };
+  }
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0];
+    texts.push(typeof config === "string" ? config : String((config as { text?: unknown }).text));
+    return Reflect.apply(query, this, args);
+  } as typeof query;
+  const stop = () => {
+    pg.Client.prototype.query = query;
+  };
+  return { texts, stop };
+}
+
 async function flushCount(metrics: Metrics, result: "ok" | "error"): Promise<number> {
   const { values } = await metrics.trafficFlushes.get();
   return values.find((v) => v.labels.result === result)?.value ?? 0;
@@ -178,6 +209,33 @@ describe("TrafficRecorder exact counts", () => {
       ["rate_limited", 1],
     ]);
     expect(await flushCount(metrics, "ok")).toBe(2);
+  });
+
+  it("writes each batch in one statement, whose text is the same whatever the batch holds", async () => {
+    // The flush runs on the thread that answers Checks: one round trip, nothing built per batch.
+    const { r } = recorder();
+    const statements = watchStatements(database);
+    const key = uniqueKeyId();
+    r.record(rec({ keyId: key, companyId: "acme", path: "/v1/a", sourceIp: "10.0.0.1" }));
+    await r.flush();
+    // Past the 500 rows a statement once carried, and every table at once: keys, endpoints, keyless sources.
+    const many = Array.from({ length: 1200 }, () => uniqueKeyId());
+    for (const id of many) r.record(rec({ keyId: id, companyId: "globex", path: `/v1/${id}` }));
+    r.record(rec({ keyId: key, companyId: "acme", outcome: "insufficient_scope", sourceIp: "10.0.0.2" }));
+    r.record(rec({ outcome: "invalid_key", sourceIp: "198.51.100.9" }));
+    await r.flush();
+    statements.stop();
+
+    expect(statements.texts).toHaveLength(2);
+    expect(statements.texts[1]).toBe(statements.texts[0]);
+    expect(await usageRows(key)).toEqual([{ company: "acme", minute: M0, requests: 1, denied: 1 }]);
+    expect(await usageRows(many[1199] as string)).toEqual([
+      { company: "globex", minute: M0, requests: 1, denied: 0 },
+    ]);
+    expect(await endpointRows(many[0] as string)).toEqual({ [`GET /v1/${many[0]}`]: 1 });
+    expect((await authRows({ sourceIp: "198.51.100.9" })).map((a) => [a.outcome, a.count])).toEqual([
+      ["invalid_key", 1],
+    ]);
   });
 
   it("writes nothing and counts no flush when nothing was recorded", async () => {
