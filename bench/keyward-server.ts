@@ -14,6 +14,7 @@ import { createKey } from "../dist/lifecycle/create-key.js";
 import { defaultKeySpec } from "../dist/lifecycle/key-spec.js";
 import { createLogger } from "../dist/logger.js";
 import { childOptions, serveParent } from "./child-protocol.js";
+import { measureFlushCost } from "./flush-cost.js";
 import { measureStepCosts } from "./step-costs.js";
 
 /** How the parent wants this replica. */
@@ -81,6 +82,7 @@ await serveParent<KeywardServerInfo>(async () => {
     handlers: {
       mintKey: mint,
       stepCosts: async () => measureStepCosts(app.ctx.check, first.secret),
+      flushCost: async ({ keys }: { keys: number }) => measureFlushCost(app.ctx.traffic, first.keyId, keys),
     },
     async shutdown() {
       await app.destroy();

@@ -27,6 +27,7 @@ import { offeredLoad } from "./scenarios/offered-load.js";
 import { revocationPropagation } from "./scenarios/revocation-propagation.js";
 import { stepCosts } from "./scenarios/step-costs.js";
 import { summary } from "./scenarios/summary.js";
+import { usageFlush } from "./scenarios/usage-flush.js";
 import { webhookLatency } from "./scenarios/webhook-latency.js";
 import { type BenchSettings, benchSettings, loadAverage, machine } from "./settings.js";
 
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario[] = [
   forwardAuth,
   summary,
   stepCosts,
+  usageFlush,
   invalidFlood,
   revocationPropagation,
   webhookLatency,
