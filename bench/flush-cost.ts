@@ -9,9 +9,6 @@ export interface FlushCost {
   wallMs: number;
 }
 
-const FLUSHES = 40;
-/** The first flushes, which load and compile the code, are not counted. */
-const WARM_UP = 5;
 /** Between flushes, as between the server's own (one a second), the flush's code grows cold again. */
 const GAP_MS = 50;
 
@@ -26,10 +23,13 @@ export async function measureFlushCost(
   traffic: TrafficRecorder,
   keyId: string,
   keys: number,
+  flushes: number,
 ): Promise<FlushCost> {
+  // The first flushes, which load and compile the code, are not counted.
+  const warmUp = Math.ceil(flushes / 8);
   const busy: number[] = [];
   const wall: number[] = [];
-  for (let i = 0; i < FLUSHES; i++) {
+  for (let i = 0; i < flushes; i++) {
     for (let k = 0; k < keys; k++) {
       const id = k === 0 ? keyId : `key_flush_bench_${k}`;
       for (let n = 0; n < 5; n++)
@@ -48,7 +48,7 @@ export async function measureFlushCost(
     const started = performance.now();
     await traffic.flush();
     const used = performance.eventLoopUtilization(before);
-    if (i < WARM_UP) continue;
+    if (i < warmUp) continue;
     busy.push(used.active);
     wall.push(performance.now() - started);
   }

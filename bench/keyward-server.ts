@@ -82,7 +82,8 @@ await serveParent<KeywardServerInfo>(async () => {
     handlers: {
       mintKey: mint,
       stepCosts: async () => measureStepCosts(app.ctx.check, first.secret),
-      flushCost: async ({ keys }: { keys: number }) => measureFlushCost(app.ctx.traffic, first.keyId, keys),
+      flushCost: async ({ keys, flushes }: { keys: number; flushes: number }) =>
+        measureFlushCost(app.ctx.traffic, first.keyId, keys, flushes),
     },
     async shutdown() {
       await app.destroy();
