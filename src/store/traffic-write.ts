@@ -5,9 +5,8 @@ import type { TrafficBatch } from "../usage/traffic-batch.js";
  * A whole traffic batch as one statement: every table's rows travel as one JSON parameter, and the SQL text
  * never changes, so a flush is one round trip with nothing to build or compile but the parameter. A single
  * statement is atomic on its own: all of the batch lands, or none of it. The flush runs every second on the
- * thread that answers Checks, and Checks arriving while it works wait: a statement per table and per key,
- * each built and compiled, held that thread for 2–4 ms with one active key, 14–33 ms with a hundred and
- * about 5 s with a full buffer.
+ * thread that answers Checks, and Checks arriving while that thread works on it wait (docs/design.md,
+ * "Storage and replicas", has the figures).
  *
  * Each upsert adds to the row a bucket lands on. A batch holds one bucket per row (its maps are keyed by
  * exactly the columns of each conflict target), as one INSERT … ON CONFLICT DO UPDATE requires.
