@@ -7,7 +7,8 @@ const RESPONSE_HEADERS = { ":status": 200, "content-type": "application/grpc" } 
 // respond() copies its options and then sets `endStream` on the copy. When the options lack it, V8 gives
 // every such copy a map of its own: three property loads a call missed their inline caches and went to the
 // runtime. With `endStream` already there, the copy keeps one shape from call to call.
-const WITH_TRAILERS = { endStream: false, waitForTrailers: true, sendDate: false } as const;
+// (test/integration/respond-options-shape.test.ts holds it to that.)
+export const WITH_TRAILERS = { endStream: false, waitForTrailers: true, sendDate: false } as const;
 const TRAILERS_ONLY = { endStream: true, sendDate: false } as const;
 const OK_TRAILERS = { "grpc-status": "0" } as const;
 
