@@ -16,18 +16,30 @@ export interface BenchChild<Info> {
 // PGlite starts in 2-3 s on an idle machine; a shared, loaded one has taken over a minute.
 const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** Under valgrind everything runs some fifty times slower, stopping included. */
+const LAUNCHED_STOP_TIMEOUT_MS = 60_000;
+
+/** A program the child runs under (e.g. valgrind): its path, and its arguments up to and including node's. */
+export interface Launcher {
+  command: string;
+  /** Ends with the node binary and any flags for it; `--import tsx` and the entry follow. */
+  args: string[];
+}
 
 /**
  * Forks `entry` (a path relative to bench/) under tsx with `options` as its JSON argument and waits for it to
- * listen. Its output goes to our stderr, prefixed, so the report on stdout stays clean.
+ * listen; under `launcher` when one is given. Its output goes to our stderr, prefixed, so the report on stdout
+ * stays clean.
  */
 export async function startChild<Info>(
   name: string,
   entry: string,
   options: unknown,
+  launcher?: Launcher,
 ): Promise<BenchChild<Info>> {
+  const tsx = ["--import", "tsx"];
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [JSON.stringify(options)], {
-    execArgv: ["--import", "tsx"],
+    ...(launcher ? { execPath: launcher.command, execArgv: [...launcher.args, ...tsx] } : { execArgv: tsx }),
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   forward(child, name);
@@ -65,7 +77,10 @@ export async function startChild<Info>(
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected)
         child.send({ kind: "request", id: 0, op: "stop", args: null } satisfies RequestMessage);
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => child.kill("SIGKILL"),
+        launcher ? LAUNCHED_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS,
+      );
       await exited;
       clearTimeout(timer);
     },

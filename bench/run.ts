@@ -21,6 +21,7 @@ import { formatReport } from "./report.js";
 import { BenchAbort, type BenchContext, type CheckTargets, type Scenario } from "./scenario.js";
 import { firstStart } from "./scenarios/first-start.js";
 import { forwardAuth } from "./scenarios/forward-auth.js";
+import { instructions } from "./scenarios/instructions.js";
 import { invalidFlood } from "./scenarios/invalid-flood.js";
 import { maxThroughput } from "./scenarios/max-throughput.js";
 import { offeredLoad } from "./scenarios/offered-load.js";
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   revocationPropagation,
   webhookLatency,
   firstStart,
+  instructions,
 ];
 
 async function main(): Promise<number> {
@@ -110,7 +112,7 @@ function benchContext(settings: BenchSettings, pool: ChildPool, tmpDir: string):
     tmpDir,
     results: new Map(),
     startKeyward,
-    startChild: (name, entry, options) => pool.add(startChild(name, entry, options)),
+    startChild: (name, entry, options, launcher) => pool.add(startChild(name, entry, options, launcher)),
     checkTargets: () => {
       targets ??= startCheckTargets(pool, startKeyward, tmpDir);
       return targets;

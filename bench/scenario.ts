@@ -1,4 +1,4 @@
-import type { BenchChild } from "./child-process.js";
+import type { BenchChild, Launcher } from "./child-process.js";
 import type { KeywardServerInfo, KeywardServerOptions } from "./keyward-server.js";
 import type { Report } from "./report.js";
 import type { BenchSettings } from "./settings.js";
@@ -43,8 +43,16 @@ export interface BenchContext {
   checkTargets(): Promise<CheckTargets>;
   /** Starts another Keyward replica (e.g. a second one on the same PostgreSQL schema); stopped at the end. */
   startKeyward(options?: KeywardServerOptions): Promise<BenchChild<KeywardServerInfo>>;
-  /** Starts another child process from an entry under bench/ (a load generator); stopped at the end. */
-  startChild<Info>(name: string, entry: string, options: unknown): Promise<BenchChild<Info>>;
+  /**
+   * Starts another child process from an entry under bench/ (a load generator, or a server under valgrind),
+   * stopped at the end.
+   */
+  startChild<Info>(
+    name: string,
+    entry: string,
+    options: unknown,
+    launcher?: Launcher,
+  ): Promise<BenchChild<Info>>;
   /** A scratch directory for log files, removed at the end. */
   tmpDir: string;
   /** Results scenarios share, by name (e.g. the max-throughput figures the offered-load scenario builds on). */
