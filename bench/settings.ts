@@ -1,6 +1,9 @@
 import { cpus, loadavg } from "node:os";
 
-/** The bench's knobs; on a 2-core machine all scenarios together take about 14 minutes (the callgrind counts about 4 of them), BENCH_QUICK=1 about 4. */
+/**
+ * The bench's knobs; on a 2-core machine all scenarios together take about 14 minutes (the callgrind counts
+ * about 4 of them), BENCH_QUICK=1 about 4.
+ */
 export interface BenchSettings {
   quick: boolean;
   /** h2load connections (`-c`); Envoy keeps few connections to ext_authz with many streams each. */
