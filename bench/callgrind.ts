@@ -75,18 +75,20 @@ export async function countRequests(
     if (result.succeeded !== requests)
       throw new Error(`${server.name}: ${requests - result.succeeded} of ${requests} requests failed`);
   };
-  await expectAll(spec.warmup);
-  control(server.pid, ["-i", "on"]);
-  await expectAll(spec.counted);
-  control(server.pid, ["-i", "off"]);
-  control(server.pid, ["-d"]);
   const dump = `${outFile}.1`;
-  const text = await waitForDump(dump);
   const perfFile = join("/tmp", `perf-${server.pid}.map`);
-  const perf = new PerfMap(readFileSync(perfFile, "utf8"));
-  rmSync(dump, { force: true });
-  rmSync(perfFile, { force: true });
-  return { counts: readCallgrind(text), perf };
+  try {
+    await expectAll(spec.warmup);
+    control(server.pid, ["-i", "on"]);
+    await expectAll(spec.counted);
+    control(server.pid, ["-i", "off"]);
+    control(server.pid, ["-d"]);
+    const counts = readCallgrind(await waitForDump(dump));
+    return { counts, perf: new PerfMap(readFileSync(perfFile, "utf8")) };
+  } finally {
+    rmSync(dump, { force: true });
+    rmSync(perfFile, { force: true });
+  }
 }
 
 function control(pid: number, args: string[]): void {

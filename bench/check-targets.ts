@@ -7,7 +7,9 @@ import type { NullServerInfo, NullServerOptions } from "./null-server.js";
 import { BenchAbort, type CheckTargets } from "./scenario.js";
 import type { TransportServerInfo } from "./transport-server.js";
 
-const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
+/** Where a target serving ext_authz on `port` takes Checks. */
+export const checkUrl = (port: number) =>
+  `http://127.0.0.1:${port}/envoy.service.auth.v3.Authorization/Check`;
 
 /**
  * Starts Keyward and the baselines, writes the framed request, and proves with one real grpc-js call to each
@@ -49,27 +51,26 @@ export async function startCheckTargets(
   console.log(
     `servers: keyward pid ${keyward.pid} on :${keyward.info.authzPort} (${keyward.info.store}), null pid ${nul.pid} on :${nul.info.authzPort}, null-decode pid ${nullDecode.pid} on :${nullDecode.info.authzPort}, bare pid ${bare.pid} on :${bare.info.authzPort}, transport pid ${transport.pid} on :${transport.info.authzPort}, up in ${((performance.now() - started) / 1000).toFixed(1)} s; request ${body.size} bytes framed; one grpc-js Check to each: ALLOW (bare: empty answer)`,
   );
-  const url = (port: number) => `http://127.0.0.1:${port}${CHECK_PATH}`;
   return {
     keywardServer: keyward,
     keyward: {
       name: "keyward",
-      url: url(keyward.info.authzPort),
+      url: checkUrl(keyward.info.authzPort),
       bodyFile: body.file,
       adminPort: keyward.info.adminPort,
       server: keyward,
     },
-    null: { name: "null", url: url(nul.info.authzPort), bodyFile: body.file, server: nul },
+    null: { name: "null", url: checkUrl(nul.info.authzPort), bodyFile: body.file, server: nul },
     nullDecode: {
       name: "null-decode",
-      url: url(nullDecode.info.authzPort),
+      url: checkUrl(nullDecode.info.authzPort),
       bodyFile: body.file,
       server: nullDecode,
     },
-    bare: { name: "bare", url: url(bare.info.authzPort), bodyFile: body.file, server: bare },
+    bare: { name: "bare", url: checkUrl(bare.info.authzPort), bodyFile: body.file, server: bare },
     transport: {
       name: "transport",
-      url: url(transport.info.authzPort),
+      url: checkUrl(transport.info.authzPort),
       bodyFile: body.file,
       server: transport,
     },
