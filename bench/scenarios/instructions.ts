@@ -24,7 +24,7 @@ const beyond = (over: number) => (over > 0 ? `runs ${k(over)}k more` : `stays ${
 const k = (n: number) => (n / 1000).toFixed(1);
 
 /**
- * Bare, the transport and Keyward counted with callgrind, one after another: instructions per request,
+ * Keyward, bare and the transport counted with callgrind, one after another: instructions per request,
  * split into what runs them. Unlike requests a second, the count does not move with the machine's speed or
  * its neighbours, so it shows where Keyward's cost over bare lies and how far it is from the throughput target.
  */
