@@ -14,10 +14,9 @@ export interface BenchChild<Info> {
 }
 
 // PGlite starts in 2-3 s on an idle machine; a shared, loaded one has taken over a minute.
-const START_TIMEOUT_MS = 180_000;
-const STOP_TIMEOUT_MS = 10_000;
-/** Under valgrind everything runs some fifty times slower, stopping included. */
-const LAUNCHED_STOP_TIMEOUT_MS = 60_000;
+const TIMEOUTS_MS = { start: 180_000, stop: 10_000 };
+/** Under valgrind everything runs some fifty times slower, starting and stopping included. */
+const LAUNCHED_TIMEOUTS_MS = { start: 900_000, stop: 60_000 };
 
 /** A program the child runs under (e.g. valgrind): its path, and its arguments up to and including node's. */
 export interface Launcher {
@@ -43,7 +42,8 @@ export async function startChild<Info>(
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   forward(child, name);
-  const info = await waitReady<Info>(child, name);
+  const timeouts = launcher ? LAUNCHED_TIMEOUTS_MS : TIMEOUTS_MS;
+  const info = await waitReady<Info>(child, name, timeouts.start);
   let nextId = 1;
   const pending = new Map<number, (m: ReplyMessage) => void>();
   child.on("message", (m: ReplyMessage) => {
@@ -77,22 +77,19 @@ export async function startChild<Info>(
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected)
         child.send({ kind: "request", id: 0, op: "stop", args: null } satisfies RequestMessage);
-      const timer = setTimeout(
-        () => child.kill("SIGKILL"),
-        launcher ? LAUNCHED_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS,
-      );
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeouts.stop);
       await exited;
       clearTimeout(timer);
     },
   };
 }
 
-function waitReady<Info>(child: ChildProcess, name: string): Promise<Info> {
+function waitReady<Info>(child: ChildProcess, name: string, timeoutMs: number): Promise<Info> {
   return new Promise<Info>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s`));
-    }, START_TIMEOUT_MS);
+      reject(new Error(`${name} did not start within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     const onExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited during startup (code ${code})`));
