@@ -24,21 +24,19 @@ export interface CallgrindCounts {
  * apart.
  */
 export function readCallgrind(text: string): CallgrindCounts {
-  const tables = {
-    ob: new Map<string, string>(),
-    fl: new Map<string, string>(),
-    fn: new Map<string, string>(),
-  };
+  const objects = new Map<string, string>();
+  const files = new Map<string, string>();
+  const functions = new Map<string, string>();
   const tableOf: Record<string, Map<string, string>> = {
-    ob: tables.ob,
-    cob: tables.ob,
-    fl: tables.fl,
-    fi: tables.fl,
-    fe: tables.fl,
-    cfi: tables.fl,
-    cfl: tables.fl,
-    fn: tables.fn,
-    cfn: tables.fn,
+    ob: objects,
+    cob: objects,
+    fl: files,
+    fi: files,
+    fe: files,
+    cfi: files,
+    cfl: files,
+    fn: functions,
+    cfn: functions,
   };
   const costs = new Map<string, FunctionCost>();
   let object = "";
